@@ -21,6 +21,14 @@ struct Bounds {
   std::array<float, 3> max{0, 0, 0};
 };
 
+// A simplified version of a part's triangles: index range in Model::indices (after the LOD0 ranges) and the
+// geometric error the simplifier reported for it, in metres (0 for LOD0, which is the part's own range).
+struct PartLod {
+  std::uint32_t first_index = 0;
+  std::uint32_t index_count = 0;
+  float error_m = 0;
+};
+
 // A named piece of the machine that procedures refer to (highlight, ghost). Geometry is the index range
 // [first_index, first_index + index_count) of Model::indices, already placed in model coordinates.
 struct Part {
@@ -30,6 +38,8 @@ struct Part {
   std::uint32_t first_index = 0;
   std::uint32_t index_count = 0;
   Bounds bounds;
+  std::array<float, 4> color{0.7f, 0.7f, 0.7f, 1.0f};  // linear RGBA from the CAD file (grey when it has none)
+  std::vector<PartLod> lods;  // coarser levels, coarsest last; empty when the model has no LODs
 };
 
 struct Model {
