@@ -1,0 +1,339 @@
+// Records store tests: roles and lockout, durability and idempotence, tamper detection by verify, CMMS export.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "rivet/records/store.hpp"
+
+namespace rivet::records {
+namespace {
+
+using procedure::Event;
+using procedure::EventType;
+using procedure::Role;
+
+constexpr std::int64_t kT0 = 1'780'000'000LL * 1'000'000'000LL;
+
+StoreOptions fastKdf() {
+  StoreOptions o;
+  o.kdf.n = 1u << 10;  // keep unit tests fast; the default cost is tested once below
+  return o;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rivet_records_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "records.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Store open() {
+    auto s = Store::open(path_, fastKdf());
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().describe());
+    return std::move(s.value());
+  }
+  // Raw SQL as an attacker with file access would run it.
+  void raw(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* msg = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+    EXPECT_EQ(rc, SQLITE_OK) << (msg ? msg : "") << " in " << sql;
+    sqlite3_free(msg);
+    sqlite3_close(db);
+  }
+  int rawCount(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path_.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+    int n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+  }
+
+  // A finished session with a value, a check and a sign-off.
+  std::int64_t seedSession(Store& store, const std::string& wo = "OT-2026-0042") {
+    if (!store.findUser("jdupont")) {
+      EXPECT_TRUE(store.addUser("jdupont", Role::Technician, "correct horse battery", kT0).ok());
+    }
+    SessionStart start{"jdupont", "robot-cell3-gripper-fingers", "2.0.1", std::string(64, 'a'), "RC3-ROB-01", wo, {}, {}};
+    auto session = store.startSession(start, kT0 + 1);
+    EXPECT_TRUE(session.ok());
+    const std::int64_t id = session->id;
+    Event v;
+    v.type = EventType::Value;
+    v.time_ns = kT0 + 2'000'000'000;
+    v.value = 1.21;
+    EXPECT_TRUE(store.appendEvent(id, {"e1", v, "in_tolerance", "torque", "opening", "N·m"}).ok());
+    Event c;
+    c.type = EventType::Confirm;
+    c.time_ns = kT0 + 3'000'000'000;
+    c.passed = false;
+    EXPECT_TRUE(store.appendEvent(id, {"e2", c, "fail", "inspect-guides", "guides-worn", ""}).ok());
+    Event s;
+    s.type = EventType::SignOff;
+    s.time_ns = kT0 + 4'000'000'000;
+    s.user = "jdupont";
+    s.role = Role::Technician;
+    EXPECT_TRUE(store.appendEvent(id, {"e3", s, "signed", "sign-off", "", ""}).ok());
+    EXPECT_TRUE(store.endSession(id, SessionStatus::Finished, kT0 + 5'000'000'000).ok());
+    return id;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(StoreTest, UsersRolesAndHashedSecrets) {
+  Store store = open();
+  auto u = store.addUser("mmartin", Role::Trainer, "s3cret-phrase", kT0);
+  ASSERT_TRUE(u.ok());
+  EXPECT_FALSE(store.addUser("mmartin", Role::Admin, "another-phrase", kT0).ok());  // unique names
+  EXPECT_FALSE(store.addUser("short", Role::Technician, "1234", kT0).ok());
+  auto in = store.login("mmartin", "s3cret-phrase", kT0 + 1);
+  ASSERT_TRUE(in.ok()) << in.error().describe();
+  EXPECT_EQ(in->role, Role::Trainer);
+  EXPECT_FALSE(store.login("mmartin", "S3cret-phrase", kT0 + 2).ok());
+  EXPECT_FALSE(store.login("nobody", "s3cret-phrase", kT0 + 3).ok());
+  // The secret is stored only as an scrypt hash.
+  EXPECT_EQ(rawCount("SELECT count(*) FROM users WHERE secret LIKE '%s3cret%'"), 0);
+  EXPECT_EQ(rawCount("SELECT count(*) FROM users WHERE secret LIKE 'scrypt$1024$8$1$%'"), 1);
+}
+
+TEST_F(StoreTest, LockoutAfterRepeatedFailures) {
+  Store store = open();
+  ASSERT_TRUE(store.addUser("trainee1", Role::Technician, "right-secret", kT0).ok());
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(store.login("trainee1", "wrong-secret", kT0 + i).ok());
+  EXPECT_TRUE(store.login("trainee1", "right-secret", kT0 + 10).ok());  // success resets the count
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(store.login("trainee1", "wrong-secret", kT0 + 20 + i).ok());
+  auto locked = store.login("trainee1", "right-secret", kT0 + 30);
+  ASSERT_FALSE(locked.ok());
+  EXPECT_NE(locked.error().message.find("locked"), std::string::npos);
+  // Still locked 14 minutes later, free after 15.
+  EXPECT_FALSE(store.login("trainee1", "right-secret", kT0 + 24 + 14LL * 60 * 1'000'000'000).ok());
+  EXPECT_TRUE(store.login("trainee1", "right-secret", kT0 + 25 + 15LL * 60 * 1'000'000'000).ok());
+  for (int i = 0; i < 5; ++i) (void)store.login("trainee1", "wrong-secret", kT0 + 2'000'000'000'000 + i);
+  EXPECT_FALSE(store.login("trainee1", "right-secret", kT0 + 2'000'000'000'100).ok());
+  ASSERT_TRUE(store.unlockUser("trainee1", kT0 + 2'000'000'000'200).ok());
+  EXPECT_TRUE(store.login("trainee1", "right-secret", kT0 + 2'000'000'000'300).ok());
+  EXPECT_GE(rawCount("SELECT count(*) FROM journal WHERE kind = 'user_locked'"), 2);
+}
+
+TEST_F(StoreTest, DefaultKdfIsMemoryHardAndWorks) {
+  auto s = Store::open(path_);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->addUser("admin", Role::Admin, "a long admin phrase", kT0).ok());
+  EXPECT_TRUE(s->login("admin", "a long admin phrase", kT0 + 1).ok());
+  EXPECT_EQ(rawCount("SELECT count(*) FROM users WHERE secret LIKE 'scrypt$32768$8$1$%'"), 1);
+}
+
+TEST_F(StoreTest, EventsAreIdempotentAndSurviveReopen) {
+  std::int64_t id = 0;
+  {
+    Store store = open();
+    id = seedSession(store);
+    Event again;
+    again.type = EventType::Confirm;
+    auto dup = store.appendEvent(id, {"e2", again, "pass", "x", "y", ""});
+    ASSERT_TRUE(dup.ok());
+    EXPECT_TRUE(dup->duplicate);
+  }
+  Store store = open();
+  auto events = store.events(id);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ((*events)[0].record.client_id, "e1");
+  EXPECT_DOUBLE_EQ((*events)[0].record.event.value, 1.21);
+  EXPECT_EQ((*events)[1].record.outcome, "fail");
+  EXPECT_FALSE((*events)[1].record.event.passed);
+  auto session = store.session(id);
+  ASSERT_TRUE(session.has_value());
+  EXPECT_EQ(session->status, SessionStatus::Finished);
+  EXPECT_FALSE(store.findOpenSession("jdupont", "robot-cell3-gripper-fingers").has_value());
+  SessionStart start{"jdupont", "robot-cell3-gripper-fingers", "2.0.1", "h", "RC3-ROB-01", "OT-2", {}, {}};
+  auto open_session = store.startSession(start, kT0 + 100);
+  ASSERT_TRUE(open_session.ok());
+  auto found = store.findOpenSession("jdupont", "robot-cell3-gripper-fingers");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, open_session->id);
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, JournalIsAppendOnlyInTheDatabase) {
+  Store store = open();
+  seedSession(store);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE journal SET value = 9 WHERE kind = 'event'", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM journal WHERE seq = 3", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE sessions SET work_order = 'x'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+// Tampering with the triggers dropped, as someone with the file and the sqlite3 shell could.
+struct Tamper {
+  const char* name;
+  const char* sql;
+  const char* expect;
+};
+
+class TamperTest : public StoreTest, public ::testing::WithParamInterface<Tamper> {};
+
+TEST_P(TamperTest, VerifyDetects) {
+  {
+    Store store = open();
+    seedSession(store, "OT-1");
+    seedSession(store, "OT-2");
+    auto clean = store.verify();
+    ASSERT_TRUE(clean.ok());
+    ASSERT_TRUE(clean->ok()) << clean->problems.front();
+  }
+  raw("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete; DROP TRIGGER sessions_no_update; "
+      "DROP TRIGGER sessions_no_delete;");
+  raw(GetParam().sql);
+  Store store = open();
+  auto report = store.verify();
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->ok()) << GetParam().name << " went unnoticed";
+  std::string all;
+  for (const auto& p : report->problems) all += p + "\n";
+  EXPECT_NE(all.find(GetParam().expect), std::string::npos) << all;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Records, TamperTest,
+    ::testing::Values(
+        Tamper{"edited value", "UPDATE journal SET value = 1.25 WHERE client_id = 'e1' AND session_id = 1", "edited"},
+        Tamper{"edited outcome", "UPDATE journal SET outcome = 'pass' WHERE client_id = 'e2' AND session_id = 2", "edited"},
+        Tamper{"edited payload", "UPDATE journal SET payload = replace(payload, 'jdupont', 'boss') WHERE kind = 'event' AND event_type = 'sign_off'", "edited"},
+        Tamper{"deleted middle row", "DELETE FROM journal WHERE client_id = 'e2' AND session_id = 1", "deleted"},
+        Tamper{"deleted last row", "DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)", "chain head"},
+        Tamper{"reordered rows",
+               "CREATE TEMP TABLE s AS SELECT seq, client_id FROM journal WHERE session_id = 1 AND client_id IN ('e1', 'e2');"
+               "UPDATE journal SET seq = -seq WHERE session_id = 1 AND client_id IN ('e1', 'e2');"
+               "UPDATE journal SET seq = (SELECT seq FROM s WHERE client_id = 'e2') WHERE session_id = 1 AND client_id = 'e1';"
+               "UPDATE journal SET seq = (SELECT seq FROM s WHERE client_id = 'e1') WHERE session_id = 1 AND client_id = 'e2';",
+               "previous row"},
+        Tamper{"re-hashed edit",
+               "UPDATE journal SET value = 1.25, hash = '0000' || substr(hash, 5) WHERE client_id = 'e1' AND session_id = 1",
+               "previous row"},
+        Tamper{"edited session", "UPDATE sessions SET work_order = 'OT-9' WHERE id = 1", "session 1 differs"},
+        Tamper{"deleted session", "DELETE FROM sessions WHERE id = 2", "session 2 was deleted"},
+        Tamper{"forged row appended",
+               "INSERT INTO journal(seq, kind, session_id, client_id, time_ns, payload, prev_hash, hash) SELECT max(seq) + 1, "
+               "'event', 1, 'forged', 0, '{}', (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1), 'x' FROM journal",
+               "edited"}));
+
+TEST_F(StoreTest, ExportGivesOneRecordPerSession) {
+  Store store = open();
+  seedSession(store, "OT-2026-0042");
+  seedSession(store, "OT, with comma");
+  auto csv = store.exportSessions(ExportFormat::Csv);
+  ASSERT_TRUE(csv.ok());
+  std::istringstream lines(*csv);
+  std::string header, first, second, extra;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_FALSE(std::getline(lines, extra));
+  EXPECT_EQ(header.rfind("session_id,work_order,asset_id,procedure_id,procedure_version,pack_hash,technician", 0), 0u);
+  EXPECT_NE(first.find("OT-2026-0042,RC3-ROB-01,robot-cell3-gripper-fingers,2.0.1"), std::string::npos) << first;
+  EXPECT_NE(first.find("torque=1.21 N·m (in_tolerance)"), std::string::npos) << first;
+  EXPECT_NE(first.find("inspect-guides=fail"), std::string::npos) << first;
+  EXPECT_NE(first.find("sign-off=jdupont (technician)"), std::string::npos) << first;
+  EXPECT_NE(first.find(",finished,"), std::string::npos) << first;
+  EXPECT_NE(second.find("\"OT, with comma\""), std::string::npos) << second;
+
+  auto json = store.exportSessions(ExportFormat::Json);
+  ASSERT_TRUE(json.ok());
+  EXPECT_NE(json->find("\"pack_hash\": \"" + std::string(64, 'a') + "\""), std::string::npos);
+  EXPECT_NE(json->find("\"start_utc\": \"2026-05-28T"), std::string::npos) << json->substr(0, 600);
+  EXPECT_NE(json->find("\"role\": \"technician\""), std::string::npos);
+}
+
+TEST_F(StoreTest, TrainingHistoryShowsSkillTransfer) {
+  Store store = open();
+  ASSERT_TRUE(store.addUser("trainee1", Role::Technician, "trainee-secret", kT0).ok());
+  const double scores[] = {55, 73, 91};
+  for (int i = 0; i < 3; ++i) {
+    SessionStart st{"trainee1", "robot-cell3-gripper-fingers-training", "1.0.0", "h", "RC3-ROB-01", "", procedure::Mode::Training, {"air-not-bled"}};
+    auto s = store.startSession(st, kT0 + i * 1000);
+    ASSERT_TRUE(s.ok());
+    procedure::Score score;
+    score.score = scores[i];
+    score.passed = scores[i] >= 80;
+    ASSERT_TRUE(store.recordTraining(s->id, score, kT0 + i * 1000 + 500).ok());
+    EXPECT_FALSE(store.recordTraining(s->id, score, kT0 + i * 1000 + 600).ok());  // once per attempt
+  }
+  auto h = store.trainingHistory("trainee1", "robot-cell3-gripper-fingers-training");
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->attempts.size(), 3u);
+  EXPECT_DOUBLE_EQ(h->skill_transfer, 36.0);
+  EXPECT_NEAR(h->pass_rate, 1.0 / 3.0, 1e-12);
+  EXPECT_EQ(store.session(h->attempts[0].session_id)->info.faults, std::vector<std::string>{"air-not-bled"});
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, RandomAppendsAreNeverLostOrDuplicated) {
+  std::mt19937_64 rng(7);
+  std::vector<std::pair<std::string, double>> acked;
+  std::int64_t id = 0;
+  {
+    Store store = open();
+    ASSERT_TRUE(store.addUser("u1", Role::Technician, "password-1", kT0).ok());
+    id = store.startSession({"u1", "p", "1", "h", "a", "", {}, {}}, kT0)->id;
+  }
+  for (int round = 0; round < 5; ++round) {
+    Store store = open();
+    for (int i = 0; i < 40; ++i) {
+      // Sometimes resend an already acknowledged id, as a restarted driver does.
+      const bool resend = !acked.empty() && rng() % 4 == 0;
+      const std::string cid = resend ? acked[rng() % acked.size()].first : "c" + std::to_string(acked.size());
+      Event e;
+      e.type = EventType::Value;
+      e.time_ns = kT0 + static_cast<std::int64_t>(acked.size());
+      e.value = static_cast<double>(rng() % 1000) / 10.0;
+      auto ack = store.appendEvent(id, {cid, e, "in_tolerance", "s", "t", "mm"});
+      ASSERT_TRUE(ack.ok());
+      EXPECT_EQ(ack->duplicate, resend);
+      if (!resend) acked.emplace_back(cid, e.value);
+    }
+  }
+  Store store = open();
+  auto events = store.events(id);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), acked.size());
+  for (std::size_t i = 0; i < acked.size(); ++i) {
+    EXPECT_EQ((*events)[i].record.client_id, acked[i].first);
+    EXPECT_DOUBLE_EQ((*events)[i].record.event.value, acked[i].second);
+  }
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, BadFilesGetClearErrors) {
+  {
+    std::ofstream f(path_);
+    f << "this is not a database, just text that is long enough to be read as a header..........................";
+  }
+  auto s = Store::open(path_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().where, path_);
+  auto missing = Store::open((dir_ / "no/such/dir/r.db").string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().hint.find("folder"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rivet::records
