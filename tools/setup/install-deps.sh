@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3 time
   # tests
   libgtest-dev libgmock-dev
   # render: Vulkan + lavapipe (CPU) + validation layer + shader compiler

@@ -1,0 +1,158 @@
+// Image-folder and video-file replay sources, decoded with OpenCV's imgcodecs/videoio.
+#include "rivet/platform/frame_source.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace rivet::platform {
+namespace {
+
+core::Image fromMat(const cv::Mat& mat) {
+  cv::Mat bgr;
+  if (mat.channels() == 1) {
+    cv::cvtColor(mat, bgr, cv::COLOR_GRAY2BGR);
+  } else if (mat.channels() == 4) {
+    cv::cvtColor(mat, bgr, cv::COLOR_BGRA2BGR);
+  } else {
+    bgr = mat;
+  }
+  if (bgr.depth() != CV_8U) bgr.convertTo(bgr, CV_8U, bgr.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
+  core::Image out(bgr.cols, bgr.rows, core::PixelFormat::Bgr8);
+  for (int y = 0; y < bgr.rows; ++y) std::copy_n(bgr.ptr<std::uint8_t>(y), out.stride(), out.row(y));
+  return out;
+}
+
+bool isImageFile(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tif" || ext == ".tiff";
+}
+
+class FolderSource final : public FrameSource {
+ public:
+  FolderSource(fs::path dir, std::vector<fs::path> files, double fps)
+      : dir_(std::move(dir)), files_(std::move(files)), period_ns_(static_cast<std::int64_t>(1e9 / fps)) {}
+
+  core::Result<std::optional<CameraFrame>> next() override {
+    if (next_ >= files_.size()) return std::optional<CameraFrame>{};
+    const fs::path& file = files_[next_];
+    cv::Mat mat = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
+    if (mat.empty()) {
+      return core::makeError("cannot decode image", file.string(), "check the file is a valid PNG/JPEG or remove it from the folder");
+    }
+    CameraFrame f{fromMat(mat), static_cast<std::int64_t>(next_) * period_ns_, static_cast<int>(next_),
+                  file.filename().string()};
+    ++next_;
+    return std::optional<CameraFrame>(std::move(f));
+  }
+  [[nodiscard]] std::string describe() const override {
+    return dir_.string() + " (" + std::to_string(files_.size()) + " images)";
+  }
+  [[nodiscard]] int frameCountHint() const override { return static_cast<int>(files_.size()); }
+
+ private:
+  fs::path dir_;
+  std::vector<fs::path> files_;
+  std::int64_t period_ns_;
+  size_t next_ = 0;
+};
+
+class VideoSource final : public FrameSource {
+ public:
+  VideoSource(std::string path, cv::VideoCapture cap) : path_(std::move(path)), cap_(std::move(cap)) {
+    fps_ = cap_.get(cv::CAP_PROP_FPS);
+    if (!(fps_ > 0 && fps_ < 1000)) fps_ = 30.0;
+    count_ = static_cast<int>(cap_.get(cv::CAP_PROP_FRAME_COUNT));
+  }
+  core::Result<std::optional<CameraFrame>> next() override {
+    cv::Mat mat;
+    if (!cap_.read(mat) || mat.empty()) return std::optional<CameraFrame>{};
+    CameraFrame f{fromMat(mat), static_cast<std::int64_t>(index_ * 1e9 / fps_), index_,
+                  fs::path(path_).filename().string() + "#" + std::to_string(index_)};
+    ++index_;
+    return std::optional<CameraFrame>(std::move(f));
+  }
+  [[nodiscard]] std::string describe() const override { return path_ + " (video)"; }
+  [[nodiscard]] int frameCountHint() const override { return count_ > 0 ? count_ : -1; }
+
+ private:
+  std::string path_;
+  cv::VideoCapture cap_;
+  double fps_ = 30;
+  int count_ = -1;
+  int index_ = 0;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& path, double fps) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return core::makeError("camera input not found", path, "give a folder of images or a video file");
+  }
+  if (fps <= 0) return core::makeError("frame rate must be positive", path);
+  if (fs::is_directory(path, ec)) {
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      if (entry.is_regular_file() && isImageFile(entry.path())) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) {
+      return core::makeError("folder holds no images", path, "expected .png, .jpg, .bmp or .tif files");
+    }
+    return std::unique_ptr<FrameSource>(new FolderSource(path, std::move(files), fps));
+  }
+  if (isImageFile(path)) {
+    return std::unique_ptr<FrameSource>(new FolderSource(fs::path(path).parent_path(), {fs::path(path)}, fps));
+  }
+  cv::VideoCapture cap(path, cv::CAP_FFMPEG);
+  if (!cap.isOpened()) {
+    return core::makeError("cannot open video", path, "use a video format FFmpeg reads (mp4, mkv, avi) or a folder of images");
+  }
+  return std::unique_ptr<FrameSource>(new VideoSource(path, std::move(cap)));
+}
+
+core::Result<core::Image> readImage(const std::string& path) {
+  cv::Mat mat = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (mat.empty()) return core::makeError("cannot read image", path, "check the path and that the file is a PNG/JPEG");
+  return fromMat(mat);
+}
+
+core::Status writePng(const std::string& path, const core::Image& image, int compression) {
+  if (image.empty()) return core::makeError("empty image", path);
+  cv::Mat view;
+  switch (image.format) {
+    case core::PixelFormat::Gray8:
+      view = cv::Mat(image.height, image.width, CV_8UC1, const_cast<std::uint8_t*>(image.pixels.data()));
+      break;
+    case core::PixelFormat::Bgr8:
+      view = cv::Mat(image.height, image.width, CV_8UC3, const_cast<std::uint8_t*>(image.pixels.data()));
+      break;
+    case core::PixelFormat::Rgba8: {
+      cv::Mat rgba(image.height, image.width, CV_8UC4, const_cast<std::uint8_t*>(image.pixels.data()));
+      cv::cvtColor(rgba, view, cv::COLOR_RGBA2BGRA);
+      break;
+    }
+  }
+  // Write to a temporary name and rename, so a reader never sees a half-written frame.
+  const std::string tmp = path + ".tmp.png";
+  try {
+    if (!cv::imwrite(tmp, view, {cv::IMWRITE_PNG_COMPRESSION, compression})) {
+      return core::makeError("cannot write PNG", path, "check the folder exists and is writable");
+    }
+  } catch (const cv::Exception& e) {
+    return core::makeError(std::string("cannot write PNG: ") + e.what(), path);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return core::makeError("cannot rename " + tmp + ": " + ec.message(), path);
+  return {};
+}
+
+}  // namespace rivet::platform
