@@ -527,13 +527,14 @@ core::Result<ImportResult> importModel(const ImportOptions& o) {
   summary.triangles = lod0_tris;
   summary.parts = parts.size();
   result.model = content::makeModel(std::move(vertices), std::move(indices), std::move(parts));
-  // Group parts (no triangles of their own) get the union of their children's bounds.
+  // Group parts (no triangles of their own) get the union of their children's bounds; others keep their own.
   auto& ps = result.model.parts;
   std::vector<char> has_bounds(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) has_bounds[i] = ps[i].index_count > 0;
   for (std::size_t i = ps.size(); i-- > 0;) {
     if (!has_bounds[i] || ps[i].parent < 0) continue;
     const auto pi = static_cast<std::size_t>(ps[i].parent);
+    if (ps[pi].index_count > 0) continue;  // a part with triangles keeps the bounds of its own triangles
     content::Bounds& pb = ps[pi].bounds;
     if (!has_bounds[pi]) {
       pb = ps[i].bounds;
