@@ -27,11 +27,13 @@
 namespace rivet::import {
 namespace {
 
-std::size_t residentBytes(pid_t pid) {
+// Virtual size and resident size of a process, in bytes (0 when it cannot be read).
+std::pair<std::size_t, std::size_t> memoryOf(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/statm");
   std::size_t size_pages = 0, resident_pages = 0;
   in >> size_pages >> resident_pages;
-  return resident_pages * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return {size_pages * page, resident_pages * page};
 }
 
 void writeFileRaw(const std::string& path, const std::string& bytes) {
@@ -84,6 +86,8 @@ core::Result<ImportedScene> runSandboxed(const std::string& path, const std::str
                            "check that the temporary folder (TMPDIR) is writable");
   }
   ::close(result_fd);
+  // The child starts as a copy of this process: limits apply to what it adds on top of that.
+  const auto [base_virtual, base_resident] = memoryOf(::getpid());
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -102,7 +106,8 @@ core::Result<ImportedScene> runSandboxed(const std::string& path, const std::str
     ::dup2(devnull, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
 #ifndef RIVET_ASAN
-    const rlim_t bytes = static_cast<rlim_t>(limits.memory_mb) * 1024 * 1024 * 2;  // address space: 2x resident cap
+    // Address space: what the parent had plus twice the resident cap (allocators reserve more than they touch).
+    const rlim_t bytes = static_cast<rlim_t>(base_virtual + limits.memory_mb * 1024 * 1024 * 2);
     struct rlimit as_limit {bytes, bytes};
     ::setrlimit(RLIMIT_AS, &as_limit);
 #endif
@@ -160,10 +165,11 @@ core::Result<ImportedScene> runSandboxed(const std::string& path, const std::str
     }
     if (w == pid) break;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::size_t rss = residentBytes(pid);
-    peak_rss = std::max(peak_rss, rss);
+    const std::size_t rss = memoryOf(pid).second;
+    const std::size_t grown = rss > base_resident ? rss - base_resident : 0;
+    peak_rss = std::max(peak_rss, grown);
     if (killed_for.empty() && elapsed > limits.time_s) killed_for = "time";
-    if (killed_for.empty() && rss > limits.memory_mb * 1024 * 1024) killed_for = "memory";
+    if (killed_for.empty() && grown > limits.memory_mb * 1024 * 1024) killed_for = "memory";
     if (!killed_for.empty()) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
@@ -196,7 +202,7 @@ core::Result<ImportedScene> runSandboxed(const std::string& path, const std::str
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || payload.empty()) {
     std::string detail = lastLine(log);
-    return core::makeError("the " + format + " reader stopped abnormally (exit status " +
+    return core::makeError("the " + format + " reader crashed or aborted (exit status " +
                                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")" +
                                (detail.empty() ? "" : ": " + detail),
                            path, hint_damaged);
