@@ -106,6 +106,33 @@ MqttSourceStats MqttSource::stats() const {
   return s;
 }
 
+// ------------------------------------------------------------------------------------------------ publisher
+struct MqttPublisher::Impl {
+  std::unique_ptr<detail::MqttClient> client;
+};
+
+MqttPublisher::MqttPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MqttPublisher::~MqttPublisher() {
+  if (impl_ && impl_->client) impl_->client->stop();
+}
+
+core::Result<std::unique_ptr<MqttPublisher>> MqttPublisher::start(const MqttOptions& options) {
+  auto client = detail::MqttClient::create(options, {});
+  if (!client.ok()) return client.error();
+  auto impl = std::make_unique<Impl>();
+  impl->client = std::move(*client);
+  if (!options.will_topic.empty()) impl->client->setWill(options.will_topic, options.will_payload, 1, true);
+  impl->client->start();
+  return std::unique_ptr<MqttPublisher>(new MqttPublisher(std::move(impl)));
+}
+
+bool MqttPublisher::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
+  return impl_->client->publish(topic, payload, qos, retain);
+}
+bool MqttPublisher::connected() const { return impl_->client->connected(); }
+bool MqttPublisher::waitConnected(int timeout_ms) const { return impl_->client->waitConnected(timeout_ms); }
+std::string MqttPublisher::lastError() const { return impl_->client->lastError(); }
+
 // ------------------------------------------------------------------------------------------------ edge node
 struct SparkplugEdgeNode::Impl {
   using sp = sparkplug::MessageType;

@@ -92,6 +92,7 @@ core::Result<std::unique_ptr<MqttClient>> MqttClient::create(const MqttOptions& 
   mosquitto_connect_callback_set(c->mosq_, &MqttClient::onConnect);
   mosquitto_disconnect_callback_set(c->mosq_, &MqttClient::onDisconnect);
   mosquitto_message_callback_set(c->mosq_, &MqttClient::onMessage);
+  mosquitto_subscribe_callback_set(c->mosq_, &MqttClient::onSubscribe);
   mosquitto_log_callback_set(c->mosq_, &MqttClient::onLog);
   mosquitto_int_option(c->mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);  // Sparkplug 3.0 uses MQTT 3.1.1
 
@@ -155,7 +156,7 @@ void MqttClient::resume() {
 }
 
 bool MqttClient::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
-  if (!connected_.load()) return false;
+  if (!link_up_.load()) return false;
   const int rc = mosquitto_publish(mosq_, nullptr, std::string(topic).c_str(), static_cast<int>(payload.size()),
                                    payload.data(), qos, retain);
   return rc == MOSQ_ERR_SUCCESS;
@@ -183,6 +184,7 @@ void MqttClient::run() {
   auto next_attempt = Clock::now();
   std::minstd_rand jitter(static_cast<unsigned>(Clock::now().time_since_epoch().count()));
   auto lost = [&](const std::string& why) {
+    link_up_ = false;
     if (connected_.exchange(false)) {
       ++losses_;
       if (callbacks_.on_connection_lost) callbacks_.on_connection_lost();
@@ -203,6 +205,7 @@ void MqttClient::run() {
         mosquitto_loop(mosq_, 10, 1);            // let libmosquitto notice and close
         mosquitto_disconnect(mosq_);
       }
+      link_up_ = false;
       if (connected_.exchange(false)) ++losses_;
       socket_open = false;
     }
@@ -240,6 +243,7 @@ void MqttClient::run() {
     mosquitto_disconnect(mosq_);
     mosquitto_loop(mosq_, 10, 1);
   }
+  link_up_ = false;
   connected_ = false;
 }
 
@@ -249,18 +253,33 @@ void MqttClient::onConnect(mosquitto* m, void* self, int rc) {
     c->setError(std::string("broker refused the connection: ") + mosquitto_connack_string(rc));
     return;  // the loop sees the broker close the socket and backs off
   }
-  for (const auto& f : c->filters_) mosquitto_subscribe(m, nullptr, f.c_str(), 0);
-  ++c->connects_;
-  {
-    std::lock_guard lock(c->mutex_);
-    c->connected_ = true;
+  if (c->filters_.empty()) {
+    c->ready();
+    return;
   }
-  c->cv_.notify_all();
-  if (c->callbacks_.on_connect) c->callbacks_.on_connect();
+  // One SUBSCRIBE for every filter; we count as connected once the broker acknowledged it (no message missed).
+  std::vector<char*> subs;
+  for (auto& f : c->filters_) subs.push_back(f.data());
+  const int src = mosquitto_subscribe_multiple(m, nullptr, static_cast<int>(subs.size()), subs.data(), 0, 0, nullptr);
+  if (src != MOSQ_ERR_SUCCESS) c->setError(std::string("subscribe failed: ") + mosquitto_strerror(src));
+}
+
+void MqttClient::onSubscribe(mosquitto*, void* self, int, int, const int*) { static_cast<MqttClient*>(self)->ready(); }
+
+void MqttClient::ready() {
+  ++connects_;
+  link_up_ = true;  // publish() works from here on: births go out before anyone sees us connected
+  if (callbacks_.on_connect) callbacks_.on_connect();
+  {
+    std::lock_guard lock(mutex_);
+    connected_ = true;
+  }
+  cv_.notify_all();
 }
 
 void MqttClient::onDisconnect(mosquitto*, void* self, int rc) {
   auto* c = static_cast<MqttClient*>(self);
+  c->link_up_ = false;
   if (c->connected_.exchange(false)) {
     ++c->losses_;
     if (rc != 0) c->setError(std::string("disconnected: ") + mosquitto_strerror(rc));

@@ -42,6 +42,7 @@ class MqttClient {
   bool publish(std::string_view topic, std::string_view payload, int qos, bool retain);
   void setWill(std::string_view topic, std::string_view payload, int qos, bool retain);  // network thread / before start
 
+  // True once connected and subscribed (the broker acknowledged every filter).
   [[nodiscard]] bool connected() const { return connected_.load(); }
   bool waitConnected(int timeout_ms) const;
   [[nodiscard]] std::uint64_t connects() const { return connects_.load(); }
@@ -53,7 +54,9 @@ class MqttClient {
   MqttClient() = default;
   void run();
   void setError(std::string e);
+  void ready();
   static void onConnect(mosquitto*, void* self, int rc);
+  static void onSubscribe(mosquitto*, void* self, int mid, int count, const int* granted);
   static void onDisconnect(mosquitto*, void* self, int rc);
   static void onMessage(mosquitto*, void* self, const ::mosquitto_message* msg);
   static void onLog(mosquitto*, void* self, int level, const char* text);
@@ -68,7 +71,8 @@ class MqttClient {
   std::atomic<bool> running_{false};
   std::atomic<bool> abort_requested_{false};
   std::atomic<bool> suspended_{false};
-  std::atomic<bool> connected_{false};
+  std::atomic<bool> connected_{false};  // connected, subscribed, on_connect done
+  std::atomic<bool> link_up_{false};    // connected and subscribed: publishing allowed
   std::atomic<std::uint64_t> connects_{0}, losses_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable cv_;

@@ -69,6 +69,27 @@ class MqttSource {
   std::unique_ptr<Impl> impl_;
 };
 
+// A plain MQTT publisher (JSON tag topics, tools, tests); same TLS, credentials and reconnect as the source.
+class MqttPublisher {
+ public:
+  static core::Result<std::unique_ptr<MqttPublisher>> start(const MqttOptions& options);
+  ~MqttPublisher();
+  MqttPublisher(const MqttPublisher&) = delete;
+  MqttPublisher& operator=(const MqttPublisher&) = delete;
+
+  // False when not connected (nothing is queued while offline).
+  bool publish(std::string_view topic, std::string_view payload, int qos = 0, bool retain = false);
+  [[nodiscard]] bool connected() const;
+  bool waitConnected(int timeout_ms) const;
+  [[nodiscard]] std::string lastError() const;
+
+  struct Impl;
+
+ private:
+  explicit MqttPublisher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 struct EdgeMetricDef {
   std::string device;  // empty = node-level metric
   std::string name;
