@@ -67,7 +67,7 @@ class StoreTest : public ::testing::Test {
     if (!store.findUser("jdupont")) {
       EXPECT_TRUE(store.addUser("jdupont", Role::Technician, "correct horse battery", kT0).ok());
     }
-    SessionStart start{"jdupont", "robot-cell3-gripper-fingers", "2.0.1", std::string(64, 'a'), "RC3-ROB-01", wo, {}, {}};
+    SessionStart start{"jdupont", "robot-cell3-gripper-fingers", "2.0.1", std::string(64, 'a'), "RC3-ROB-01", wo, {}, {}, "start-" + wo};
     auto session = store.startSession(start, kT0 + 1);
     EXPECT_TRUE(session.ok());
     const std::int64_t id = session->id;
@@ -161,7 +161,7 @@ TEST_F(StoreTest, EventsAreIdempotentAndSurviveReopen) {
   ASSERT_TRUE(session.has_value());
   EXPECT_EQ(session->status, SessionStatus::Finished);
   EXPECT_FALSE(store.findOpenSession("jdupont", "robot-cell3-gripper-fingers").has_value());
-  SessionStart start{"jdupont", "robot-cell3-gripper-fingers", "2.0.1", "h", "RC3-ROB-01", "OT-2", {}, {}};
+  SessionStart start{"jdupont", "robot-cell3-gripper-fingers", "2.0.1", "h", "RC3-ROB-01", "OT-2", {}, {}, ""};
   auto open_session = store.startSession(start, kT0 + 100);
   ASSERT_TRUE(open_session.ok());
   auto found = store.findOpenSession("jdupont", "robot-cell3-gripper-fingers");
@@ -268,7 +268,7 @@ TEST_F(StoreTest, TrainingHistoryShowsSkillTransfer) {
   ASSERT_TRUE(store.addUser("trainee1", Role::Technician, "trainee-secret", kT0).ok());
   const double scores[] = {55, 73, 91};
   for (int i = 0; i < 3; ++i) {
-    SessionStart st{"trainee1", "robot-cell3-gripper-fingers-training", "1.0.0", "h", "RC3-ROB-01", "", procedure::Mode::Training, {"air-not-bled"}};
+    SessionStart st{"trainee1", "robot-cell3-gripper-fingers-training", "1.0.0", "h", "RC3-ROB-01", "", procedure::Mode::Training, {"air-not-bled"}, ""};
     auto s = store.startSession(st, kT0 + i * 1000);
     ASSERT_TRUE(s.ok());
     procedure::Score score;
@@ -293,7 +293,7 @@ TEST_F(StoreTest, RandomAppendsAreNeverLostOrDuplicated) {
   {
     Store store = open();
     ASSERT_TRUE(store.addUser("u1", Role::Technician, "password-1", kT0).ok());
-    id = store.startSession({"u1", "p", "1", "h", "a", "", {}, {}}, kT0)->id;
+    id = store.startSession({"u1", "p", "1", "h", "a", "", {}, {}, ""}, kT0)->id;
   }
   for (int round = 0; round < 5; ++round) {
     Store store = open();

@@ -117,6 +117,12 @@ bool checkSecret(const std::string& secret, const std::string& stored) {
   return key && key->size() == expected->size() && CRYPTO_memcmp(key->data(), expected->data(), key->size()) == 0;
 }
 
+std::string shortNum(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
 std::string isoUtc(std::int64_t ns) {
   if (ns <= 0) return {};
   const std::time_t s = static_cast<std::time_t>(ns / 1'000'000'000);
@@ -509,6 +515,7 @@ core::Result<Session> Store::startSession(const SessionStart& start, std::int64_
   Row row;
   row.kind = "session_start";
   row.session_id = session.id;
+  row.client_id = opt(start.start_id);
   row.time_ns = now_ns;
   row.user = start.user;
   row.payload = sessionPayload(start, session.id, now_ns);
@@ -524,6 +531,18 @@ std::optional<Session> Store::findOpenSession(const std::string& user, const std
   s.bind(1, std::string_view(user)).bind(2, std::string_view(procedure_id));
   if (s.step() != SQLITE_ROW) return std::nullopt;
   return readSession(s);
+}
+
+std::optional<Session> Store::findSessionByStartId(const std::string& user, const std::string& start_id) const {
+  if (start_id.empty()) return std::nullopt;
+  db::Stmt s(impl_->db, std::string(kSessionColumns) +
+                            "WHERE s.user = ?1 AND s.id IN (SELECT j.session_id FROM journal j WHERE j.kind = "
+                            "'session_start' AND j.client_id = ?2) ORDER BY s.id DESC LIMIT 1");
+  s.bind(1, std::string_view(user)).bind(2, std::string_view(start_id));
+  if (s.step() != SQLITE_ROW) return std::nullopt;
+  auto out = readSession(s);
+  out.info.start_id = start_id;
+  return out;
 }
 
 std::optional<Session> Store::session(std::int64_t id) const {
@@ -784,11 +803,11 @@ core::Result<std::string> Store::exportSessions(ExportFormat format) const {
     const std::string outcome = j.text(6);
     const std::string step = j.text(4);
     const std::string when = isoUtc(j.i64(2));
-    if (type == "value") {
+    if (type == "value" && (outcome == "in_tolerance" || outcome == "out_of_tolerance")) {
       const double v = j.f64(7);
       const std::string unit = j.text(8);
       r.values.push_back({{"step", step}, {"value", v}, {"unit", unit}, {"result", outcome}, {"time", when}});
-      r.values_csv += (r.values_csv.empty() ? "" : "; ") + step + "=" + num(v).substr(0, 12) + " " + unit + " (" + outcome + ")";
+      r.values_csv += (r.values_csv.empty() ? "" : "; ") + step + "=" + shortNum(v) + " " + unit + " (" + outcome + ")";
     } else if (type == "sign_off" && outcome == "signed") {
       const auto ev = nlohmann::json::parse(j.text(10), nullptr, false);
       const std::string role = ev.is_object() && ev.contains("role") ? ev["role"].get<std::string>() : "";

@@ -44,6 +44,7 @@ struct SessionStart {
   std::string work_order;  // CMMS work order number (ordre de travail), may be empty
   procedure::Mode mode = procedure::Mode::Normal;
   std::vector<std::string> faults;  // training fault scenarios selected by the trainer
+  std::string start_id;  // idempotency key of the start request (a restarted driver finds its session by it)
 };
 
 struct Session {
@@ -119,6 +120,8 @@ class Store {
   // The most recent session of this user and procedure that is still open (to resume after a crash).
   [[nodiscard]] std::optional<Session> findOpenSession(const std::string& user, const std::string& procedure_id) const;
   [[nodiscard]] std::optional<Session> session(std::int64_t id) const;
+  // The session whose start carried this start id (finished or not).
+  [[nodiscard]] std::optional<Session> findSessionByStartId(const std::string& user, const std::string& start_id) const;
   // Appends one event, durable on return. A repeated client id returns the first ack with duplicate=true.
   core::Result<Ack> appendEvent(std::int64_t session_id, const EventRecord& record);
   core::Status endSession(std::int64_t session_id, SessionStatus status, std::int64_t now_ns);

@@ -1,0 +1,285 @@
+// rivet-run-procedure: applies JSON-line events to a procedure, persists each one durably, prints each transition.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "pack.hpp"
+#include "rivet/core/clock.hpp"
+#include "rivet/procedure/engine.hpp"
+#include "rivet/procedure/training.hpp"
+#include "rivet/records/store.hpp"
+
+namespace {
+
+using namespace rivet;
+using nlohmann::ordered_json;
+
+void emit(const ordered_json& j) {
+  // One line per record, flushed: a reader sees an ack only once the event is committed.
+  std::fputs((j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n").c_str(), stdout);
+  std::fflush(stdout);
+}
+
+int fail(const core::Error& e, int code, const std::string& id = {}) {
+  ordered_json j{{"error", e.message}, {"where", e.where}, {"hint", e.hint}};
+  if (!id.empty()) j["event"] = id;
+  emit(j);
+  std::fprintf(stderr, "rivet-run-procedure: %s\n", e.describe().c_str());
+  return code;
+}
+
+// The headless side of training faults: prints what the tag simulator must do.
+class JsonLineFaultInjector final : public procedure::FaultInjector {
+ public:
+  core::Status activate(const procedure::FaultScenario& fault) override {
+    ordered_json tags = ordered_json::array();
+    for (const auto& o : fault.overrides) {
+      tags.push_back({{"tag", o.tag}, {"value", o.value}, {"quality", o.quality}, {"stuck", o.stuck}});
+    }
+    emit({{"fault", fault.id}, {"title", fault.title.en}, {"tags", tags}});
+    return {};
+  }
+  core::Status clearAll() override {
+    emit({{"fault", nullptr}, {"cleared", true}});
+    return {};
+  }
+};
+
+ordered_json viewJson(const procedure::Engine& engine) {
+  const procedure::StepView v = engine.view();
+  ordered_json j{{"step", v.step_id}, {"index", v.index}, {"count", v.count}, {"kind", procedure::toString(v.kind)},
+                 {"finished", v.finished}, {"aborted", v.aborted}};
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Run a procedure headless: apply events (JSON lines), persist each durably, print each transition."};
+  std::string pack_dir, procedure_id, db_path, events_path, mode_name = "normal";
+  std::vector<std::string> faults;
+  app.add_option("--pack", pack_dir, "content pack folder (with procedures/*.yaml)")->required();
+  app.add_option("--procedure", procedure_id, "procedure id to run")->required();
+  app.add_option("--db", db_path, "records database (SQLite, created if missing)")->required();
+  app.add_option("--events", events_path, "events, one JSON object per line ('-' = stdin)")->required();
+  app.add_option("--mode", mode_name, "normal or training (a start event may also say it)")
+      ->check(CLI::IsMember({"normal", "training"}));
+  app.add_option("--fault", faults, "training fault scenario id (repeatable)");
+  CLI11_PARSE(app, argc, argv);
+
+  auto library = tools::loadProcedures(pack_dir);
+  if (!library) return fail(library.error(), 2);
+  const procedure::Procedure* main_proc = nullptr;
+  for (const auto& p : library.value()) {
+    if (p.id == procedure_id) main_proc = &p;
+  }
+  if (!main_proc) {
+    std::string ids;
+    for (const auto& p : library.value()) ids += (ids.empty() ? "" : ", ") + p.id;
+    return fail(core::makeError("no procedure '" + procedure_id + "' in the pack", pack_dir, "available: " + ids), 2);
+  }
+  auto resolved = procedure::resolveCalls(*main_proc, library.value());
+  if (!resolved) return fail(resolved.error(), 2);
+  auto pack_hash = tools::hashPack(pack_dir);
+  if (!pack_hash) return fail(pack_hash.error(), 2);
+  auto store_r = records::Store::open(db_path);
+  if (!store_r) return fail(store_r.error(), 2);
+  records::Store& store = store_r.value();
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (events_path != "-") {
+    file.open(events_path);
+    if (!file) return fail(core::makeError("cannot read the events file", events_path, "check the path"), 2);
+    in = &file;
+  }
+
+  std::optional<records::User> user;
+  std::optional<procedure::Engine> engine;
+  std::int64_t session_id = 0;
+  std::set<std::string> stored_ids;
+  JsonLineFaultInjector injector;
+  bool session_open = false;
+
+  // Closes the session (and stores the training score) once the engine has finished or aborted; also run
+  // after a resume, in case the driver died between the last event and the session end.
+  auto endIfDone = [&](std::int64_t time_ns, const std::string& id) -> int {
+    if (!engine || !session_open || !(engine->finished() || engine->aborted())) return 0;
+    const auto status = engine->aborted() ? records::SessionStatus::Aborted : records::SessionStatus::Finished;
+    if (engine->mode() == procedure::Mode::Training) {
+      const procedure::Score score = engine->score();
+      auto existing = store.trainingHistory(user->name, resolved->id);
+      bool stored = false;
+      if (existing) {
+        for (const auto& a : existing->attempts) stored |= a.session_id == session_id;
+      }
+      if (!stored) {
+        if (auto s = store.recordTraining(session_id, score, time_ns); !s) return fail(s.error(), 4, id);
+      }
+    }
+    if (auto s = store.endSession(session_id, status, time_ns); !s) return fail(s.error(), 4, id);
+    session_open = false;
+    ordered_json end{{"session_end", session_id}, {"status", records::toString(status)}};
+    if (engine->mode() == procedure::Mode::Training) {
+      const procedure::Score score = engine->score();
+      if (!engine->faults().empty()) (void)injector.clearAll();
+      end["score"] = score.score;
+      end["passed"] = score.passed;
+      end["errors"] = score.errors;
+      end["wrong_answers"] = score.wrong_answers;
+      end["gate_attempts"] = score.gate_attempts;
+      end["hints"] = score.hints;
+      end["total_ms"] = score.total_ms;
+    }
+    emit(end);
+    return 0;
+  };
+
+  std::string line;
+  int line_no = 0;
+  while (std::getline(*in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = events_path + ":" + std::to_string(line_no);
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+      return fail(core::makeError("not a JSON event object", where, "write {\"id\":\"e1\",\"type\":\"confirm\"}"), 2);
+    }
+    if (!j.contains("id") || !j["id"].is_string() || j["id"].get<std::string>().empty()) {
+      return fail(core::makeError("event without an \"id\"", where, "give every event a unique \"id\" (used to resume)"), 2);
+    }
+    const std::string id = j["id"].get<std::string>();
+    const std::string type = j["type"].get<std::string>();
+    const std::int64_t now = j.contains("time_ns") && j["time_ns"].is_number_integer() ? j["time_ns"].get<std::int64_t>()
+                                                                                      : core::wallClockNs();
+
+    if (type == "login") {
+      const std::string name = j.value("user", "");
+      const std::string secret = j.value("secret", "");
+      auto u = store.login(name, secret, now);
+      if (!u) return fail(u.error(), 3, id);
+      user = u.value();
+      emit({{"login", user->name}, {"role", procedure::toString(user->role)}, {"event", id}});
+      continue;
+    }
+    if (type == "start") {
+      if (!user) return fail(core::makeError("start before login", where, "put a login event first"), 3, id);
+      if (engine) return fail(core::makeError("a session is already running", where, "one start per run"), 2, id);
+      const std::string start_id = id;
+      std::optional<records::Session> open = store.findSessionByStartId(user->name, start_id);
+      if (!open) open = store.findOpenSession(user->name, resolved->id);
+      if (open) {
+        if (open->info.procedure_version != resolved->version || open->info.pack_hash != pack_hash.value()) {
+          return fail(core::makeError("session " + std::to_string(open->id) + " was started with procedure version " +
+                                          open->info.procedure_version + " of another pack (hash " +
+                                          open->info.pack_hash.substr(0, 12) + "…); it cannot resume on this pack",
+                                      where, "finish it with the original pack, or abort it"),
+                      4, id);
+        }
+        auto events = store.events(open->id);
+        if (!events) return fail(events.error(), 4, id);
+        std::vector<procedure::Event> log;
+        for (const auto& e : events.value()) {
+          log.push_back(e.record.event);
+          stored_ids.insert(e.record.client_id);
+        }
+        engine = procedure::Engine::replay(resolved.value(), open->info.mode, open->info.faults, log);
+        session_id = open->id;
+        session_open = open->status == records::SessionStatus::Open;
+        ordered_json r{{"resumed", true}, {"session", session_id}, {"events", log.size()}, {"event", id}};
+        r.update(viewJson(*engine));
+        emit(r);
+        if (int rc = endIfDone(now, id); rc != 0) return rc;
+        continue;
+      }
+      records::SessionStart st;
+      st.user = user->name;
+      st.procedure_id = resolved->id;
+      st.procedure_version = resolved->version;
+      st.pack_hash = pack_hash.value();
+      st.asset_id = j.value("asset", resolved->asset_id);
+      st.work_order = j.value("work_order", "");
+      const std::string mode = j.value("mode", mode_name);
+      st.mode = mode == "training" ? procedure::Mode::Training : procedure::Mode::Normal;
+      st.faults = faults;
+      st.start_id = id;
+      if (j.contains("faults") && j["faults"].is_array()) {
+        for (const auto& f : j["faults"]) {
+          if (f.is_string()) st.faults.push_back(f.get<std::string>());
+        }
+      }
+      if (st.mode == procedure::Mode::Training) {
+        if (auto s = procedure::checkFaults(resolved.value(), st.faults); !s) return fail(s.error(), 2, id);
+        if (user->role != procedure::Role::Technician && user->role != procedure::Role::Trainer) {
+          // any role may train; recorded as is
+        }
+      } else if (!st.faults.empty()) {
+        return fail(core::makeError("faults can only be injected in training mode", where, "add \"mode\":\"training\""), 2, id);
+      }
+      auto session = store.startSession(st, now);
+      if (!session) return fail(session.error(), 4, id);
+      session_id = session->id;
+      session_open = true;
+      engine.emplace(resolved.value(), st.mode, st.faults);
+      ordered_json r{{"started", true}, {"session", session_id}, {"pack_hash", st.pack_hash}, {"event", id}};
+      r.update(viewJson(*engine));
+      emit(r);
+      continue;
+    }
+
+    // An engine event.
+    if (!engine) return fail(core::makeError("event before start", where, "put login and start events first"), 3, id);
+    if (stored_ids.count(id)) {
+      emit({{"ack", id}, {"duplicate", true}});
+      continue;
+    }
+    nlohmann::json ej = j;
+    ej.erase("id");
+    ej.erase("user");  // who signs is the logged-in user, never what the file says
+    ej.erase("role");
+    if (!ej.contains("time_ns")) ej["time_ns"] = now;
+    auto event = procedure::eventFromJson(ej.dump(), where);
+    if (!event) return fail(event.error(), 2, id);
+    procedure::Event e = event.value();
+    if (e.type == procedure::EventType::SignOff) {
+      e.user = user->name;
+      e.role = user->role;
+    }
+    procedure::Engine next = *engine;
+    const procedure::Transition t = next.apply(e);
+    records::EventRecord rec;
+    rec.client_id = id;
+    rec.event = e;
+    rec.outcome = t.outcome;
+    rec.from_step = t.from_step;
+    rec.to_step = t.to_step;
+    if (e.type == procedure::EventType::Value) {
+      const int idx = resolved->indexOf(t.from_step);
+      if (idx >= 0 && resolved->steps[static_cast<std::size_t>(idx)].measurement) {
+        rec.unit = resolved->steps[static_cast<std::size_t>(idx)].measurement->unit;
+      }
+    }
+    auto ack = store.appendEvent(session_id, rec);
+    if (!ack) return fail(ack.error(), 4, id);
+    engine = std::move(next);  // the engine moves on only once the event is durable
+    stored_ids.insert(id);
+    ordered_json out{{"ack", id},           {"seq", ack->seq},           {"accepted", t.accepted},
+                     {"outcome", t.outcome}, {"from", t.from_step},       {"to", t.to_step},
+                     {"index", t.to_index},  {"count", static_cast<int>(resolved->steps.size())},
+                     {"finished", t.finished}, {"aborted", t.aborted}};
+    if (!t.reason.empty()) out["reason"] = t.reason.en;
+    emit(out);
+    for (const auto& f : t.activate_faults) {
+      if (const auto* fault = procedure::findFault(resolved.value(), f)) (void)injector.activate(*fault);
+    }
+    if (int rc = endIfDone(e.time_ns, id); rc != 0) return rc;
+  }
+  ordered_json done{{"done", true}};
+  if (engine) done.update(viewJson(*engine));
+  emit(done);
+  return 0;
+}
