@@ -1,0 +1,107 @@
+// Offscreen Vulkan renderer for the AR overlay: camera background, model parts (normal/highlight/ghost), outlines, ImGui.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rivet/content/model.hpp"
+#include "rivet/core/image.hpp"
+#include "rivet/core/pose.hpp"
+#include "rivet/core/result.hpp"
+
+namespace rivet::render {
+
+enum class PartStyle : std::uint8_t { Normal, Highlight, Ghost, Hidden };
+
+struct RendererOptions {
+  bool enable_validation = true;  // VK_LAYER_KHRONOS_validation + debug messenger (tests: always on)
+  bool prefer_software = false;   // pick lavapipe even if a GPU exists (for reproducible tests)
+};
+
+struct ViewSetup {
+  core::Mat4f T_view_model;  // Mat4f::fromPose(T_camera_machine): OpenCV camera frame (x right, y down, z fwd)
+  core::Mat4f projection;    // core::vulkanProjection(camera, near, far)
+  int target = 0;            // which target this view renders into (one view per target per frame)
+};
+
+struct FrameDesc {
+  std::vector<ViewSetup> views;        // N views, each with its own view+projection (stereo/XR later)
+  std::vector<PartStyle> part_styles;  // one per content::Model part; missing => Normal
+  bool model_visible = true;           // false when tracking is lost: background + UI only
+  float model_opacity = 0.55f;         // Normal parts: shaded, semi-transparent so the photo reads through
+  bool draw_ui = false;                // draw ImGui::GetDrawData() on top (UI pass) into every target
+  double time_s = 0;                   // animates the highlight hatching; keep 0 for reproducible images
+  bool transparent_background = false; // targets without a background image clear to (0,0,0,0) instead of dark grey
+};
+
+// Native Vulkan handles (as integers) for an OpenXR graphics binding; the renderer keeps ownership.
+struct NativeHandles {
+  std::uint64_t instance = 0;         // VkInstance
+  std::uint64_t physical_device = 0;  // VkPhysicalDevice
+  std::uint64_t device = 0;           // VkDevice
+  std::uint32_t queue_family = 0;
+  std::uint32_t queue_index = 0;
+};
+
+// Per-frame timing of the last renderFrame() (CPU wall time; on lavapipe the GPU work is CPU work too).
+struct FrameStats {
+  double record_ms = 0;  // building the command buffer (includes ImGui vertex upload)
+  double submit_wait_ms = 0;  // queue submit until the fence signals
+  double total_ms = 0;
+};
+
+class Renderer {
+ public:
+  static core::Result<std::unique_ptr<Renderer>> create(const RendererOptions& options);
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+
+  // R8G8B8A8_SRGB colour + depth, owned. Returns the target id used in ViewSetup::target.
+  core::Result<int> createOffscreenTarget(int width, int height);
+  // A target whose colour image comes from outside (OpenXR swapchain image later): VkImage as uint64, VkFormat as
+  // uint32 (R8G8B8A8 or B8G8R8A8, _SRGB or _UNORM), size. The image needs TRANSFER_DST usage (and TRANSFER_SRC
+  // for readback). The renderer draws into its own image and blits into this one at the end of renderFrame()
+  // (colour-correct: an _SRGB image receives sRGB-encoded values, a _UNORM one linear values, as OpenXR
+  // compositors expect); afterwards the image is in VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL. Its previous
+  // contents are discarded. The caller keeps ownership and must keep it alive while the target is used.
+  core::Result<int> importTarget(std::uint64_t vk_image, std::uint32_t vk_format, int width, int height);
+  core::Status setModel(const content::Model& model);  // uploads once; parts drawn per style
+  // Camera image (Rgba8 or Bgr8, sRGB-encoded) stretched to the target; none => dark grey. Copied at once.
+  core::Status setBackground(int target, const core::Image& image);
+  void clearBackground(int target);
+  // Call once after the ImGui context exists and fonts are added: uploads the font atlas (ImGui Vulkan backend).
+  // The ImGui backend is process-global: only one Renderer may have the UI initialised at a time.
+  core::Status initUi();
+  // Releases the ImGui backend; call before ImGui::DestroyContext() (the destructor calls it too, which is
+  // only safe while the ImGui context that was current at initUi() still exists).
+  void shutdownUi();
+  core::Status renderFrame(const FrameDesc& frame);  // records, submits and waits
+  core::Result<core::Image> readback(int target);    // Rgba8, sRGB-encoded, top row first
+  // Model coverage mask (Gray8: 255 where any part not Hidden in the last frame's styles covers the pixel
+  // centre, else 0), for silhouette IoU tests. No multisampling.
+  core::Result<core::Image> renderMask(const ViewSetup& view, int width, int height);
+  std::uint64_t validationMessageCount() const;  // validation/loader warnings and errors seen since create()
+  std::string deviceName() const;                // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+  int msaaSamples() const;                       // 4 where supported, else 1
+  NativeHandles nativeHandles() const;
+  FrameStats lastFrameStats() const;
+
+  // Test hook: creates a device image like an OpenXR swapchain image (colour attachment + transfer src/dst),
+  // owned and destroyed by the renderer, to pass to importTarget(). Not for production use.
+  core::Result<std::uint64_t> createExternalImageForTest(int width, int height, std::uint32_t vk_format);
+
+  struct Impl;
+
+ private:
+  explicit Renderer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Validation messages seen by every Renderer in this process so far, including those raised while a Renderer is
+// destroyed (objects left alive at vkDestroyDevice); tests check it after destroying their renderers.
+std::uint64_t processValidationMessageCount();
+
+}  // namespace rivet::render
