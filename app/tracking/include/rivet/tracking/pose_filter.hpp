@@ -1,0 +1,42 @@
+// Temporal filter for poses: One Euro filter on SE(3) (removes jitter when still, follows quickly when moving).
+#pragma once
+
+#include <cstdint>
+
+#include "rivet/core/pose.hpp"
+
+namespace rivet::tracking {
+
+struct PoseFilterOptions {
+  double min_cutoff_hz = 0.3;          // cutoff when still: lower = less jitter
+  double beta_translation = 60.0;      // cutoff rise per m/s of translation speed
+  double beta_rotation = 1.5;          // cutoff rise per rad/s of rotation speed
+  double derivative_cutoff_hz = 2.0;   // smoothing of the speed estimate
+  // Speeds below these are treated as measurement noise (no cutoff rise): jitter does not open the filter.
+  double translation_deadband_mps = 0.02;
+  double rotation_deadband_radps = 0.08;
+  double reset_translation_m = 0.10;   // a jump larger than this restarts the filter (re-acquisition, not motion)
+  double reset_rotation_deg = 25.0;
+};
+
+class PoseFilter {
+ public:
+  explicit PoseFilter(PoseFilterOptions options = {}) : options_(options) {}
+
+  // Filtered pose for a new measurement at `time_ns` (monotonic). The first call, a jump beyond the reset thresholds
+  // or a non-increasing time returns the measurement unchanged and restarts the filter.
+  core::Pose update(const core::Pose& measured, std::int64_t time_ns);
+  void reset() { initialized_ = false; }
+  [[nodiscard]] bool initialized() const { return initialized_; }
+  [[nodiscard]] const PoseFilterOptions& options() const { return options_; }
+
+ private:
+  PoseFilterOptions options_;
+  bool initialized_ = false;
+  core::Pose state_{};
+  core::Vec3d velocity_{};     // filtered translation speed, m/s
+  core::Vec3d angular_{};      // filtered rotation speed (rotation vector per second), rad/s
+  std::int64_t last_ns_ = 0;
+};
+
+}  // namespace rivet::tracking

@@ -1,0 +1,75 @@
+// Per-frame marker-map tracker: detection (with region-of-interest tracking), map pose, quality and filtering.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "rivet/core/camera.hpp"
+#include "rivet/core/image.hpp"
+#include "rivet/core/marker_map.hpp"
+#include "rivet/core/pose.hpp"
+#include "rivet/core/result.hpp"
+#include "rivet/tracking/detector.hpp"
+#include "rivet/tracking/pose_filter.hpp"
+#include "rivet/tracking/pose_solver.hpp"
+
+namespace rivet::tracking {
+
+struct TrackerOptions {
+  bool enable_filter = true;
+  PoseFilterOptions filter{};
+  DetectorOptions detector{};
+  MapSolveOptions solve{};
+  // Region-of-interest tracking: while tracked, search only near the predicted marker positions and scan the full
+  // frame every `full_scan_interval` frames (and whenever a map marker is lost or tracking is lost).
+  bool enable_roi = true;
+  int full_scan_interval = 10;
+  double roi_margin = 0.35;   // ROI grows by this fraction of the marker's size on each side (+ 8 px)
+};
+
+struct TrackResult {
+  bool tracked = false;                    // T_camera_machine valid this frame
+  std::vector<int> marker_ids;             // ids of map markers seen this frame (sorted)
+  std::vector<Detection> detections;       // all detections of the map's dictionary
+  core::Pose T_camera_machine;             // metres, OpenCV camera frame (last good pose while lost)
+  double reprojection_rms_px = 0;          // quality
+  double registration_error_mm = 0;        // estimated error at the model's extent
+  int frames_since_seen = 0;               // 0 when tracked
+  // Beyond the foundation contract:
+  core::Pose T_camera_machine_raw;         // unfiltered solve of this frame (equals T_camera_machine w/o filter)
+  std::vector<int> rejected_ids;           // map markers dropped as outliers this frame
+  bool reacquired = false;                 // first tracked frame after a loss (filter restarted)
+  bool full_scan = true;                   // this frame was searched in full (false: ROI only)
+  double ambiguity_ratio = 0;              // single-marker frames: IPPE error ratio (near 1 = ambiguous)
+};
+
+class Tracker {
+ public:
+  // Fails on an unknown dictionary, an empty map, a marker with size <= 0, or an invalid camera.
+  static core::Result<Tracker> create(const core::MarkerMap& map, const core::CameraModel& camera,
+                                      TrackerOptions options = {});
+
+  Tracker(Tracker&&) noexcept;
+  Tracker& operator=(Tracker&&) noexcept;
+  ~Tracker();
+
+  // One camera frame (Gray8, Bgr8 or Rgba8, the camera's size) captured at `capture_time_ns` (monotonic).
+  // A frame of the wrong size or an empty frame gives tracked = false (and logs a warning once).
+  TrackResult process(const core::Image& frame, std::int64_t capture_time_ns);
+  void reset();  // forget the past (filter, ROI, previous pose)
+
+  [[nodiscard]] const core::MarkerMap& map() const;
+  [[nodiscard]] const core::CameraModel& camera() const;
+
+ private:
+  struct Impl;
+  explicit Tracker(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Undistorted copy of a camera image (same size and intrinsics, distortion removed) so the Vulkan overlay (pinhole
+// projection) lines up with the background. Returns the input unchanged if distortion is zero.
+core::Image undistortImage(const core::Image& image, const core::CameraModel& camera);
+
+}  // namespace rivet::tracking

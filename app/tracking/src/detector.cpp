@@ -1,0 +1,311 @@
+// Marker detection: OpenCV ArUco (+ Rivet edge refinement) and AprilTag 3 behind MarkerDetector, OpenCV pixel convention.
+#include "rivet/tracking/detector.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cmath>
+#include <mutex>
+#include <opencv2/aruco.hpp>
+#include <opencv2/imgproc.hpp>
+#include <string_view>
+
+extern "C" {
+#include <apriltag/apriltag.h>
+#include <apriltag/tag36h11.h>
+#include <apriltag/tagStandard41h12.h>
+}
+
+#include "cv_convert.hpp"
+#include "edge_refine.hpp"
+
+namespace rivet::tracking {
+namespace {
+
+struct ArucoName {
+  std::string_view name;
+  cv::aruco::PREDEFINED_DICTIONARY_NAME value;
+};
+
+constexpr ArucoName kArucoNames[] = {
+    {"DICT_4X4_50", cv::aruco::DICT_4X4_50},     {"DICT_4X4_100", cv::aruco::DICT_4X4_100},
+    {"DICT_4X4_250", cv::aruco::DICT_4X4_250},   {"DICT_4X4_1000", cv::aruco::DICT_4X4_1000},
+    {"DICT_5X5_50", cv::aruco::DICT_5X5_50},     {"DICT_5X5_100", cv::aruco::DICT_5X5_100},
+    {"DICT_5X5_250", cv::aruco::DICT_5X5_250},   {"DICT_5X5_1000", cv::aruco::DICT_5X5_1000},
+    {"DICT_6X6_50", cv::aruco::DICT_6X6_50},     {"DICT_6X6_100", cv::aruco::DICT_6X6_100},
+    {"DICT_6X6_250", cv::aruco::DICT_6X6_250},   {"DICT_6X6_1000", cv::aruco::DICT_6X6_1000},
+    {"DICT_7X7_50", cv::aruco::DICT_7X7_50},     {"DICT_7X7_100", cv::aruco::DICT_7X7_100},
+    {"DICT_7X7_250", cv::aruco::DICT_7X7_250},   {"DICT_7X7_1000", cv::aruco::DICT_7X7_1000},
+    {"DICT_ARUCO_ORIGINAL", cv::aruco::DICT_ARUCO_ORIGINAL},
+    {"DICT_APRILTAG_16h5", cv::aruco::DICT_APRILTAG_16h5},
+    {"DICT_APRILTAG_25h9", cv::aruco::DICT_APRILTAG_25h9},
+    {"DICT_APRILTAG_36h10", cv::aruco::DICT_APRILTAG_36h10},
+    {"DICT_APRILTAG_36h11", cv::aruco::DICT_APRILTAG_36h11},
+};
+
+enum class AprilFamily { None, Tag36h11, TagStandard41h12 };
+
+struct AprilName {
+  std::string_view name;
+  AprilFamily family;
+};
+constexpr AprilName kAprilNames[] = {
+    {"tag36h11", AprilFamily::Tag36h11},
+    {"tagStandard41h12", AprilFamily::TagStandard41h12},
+};
+
+// AprilTag's p[] wraps counter-clockwise starting at the tag's bottom-left (as printed, upright); OpenCV's order is
+// TL, TR, BR, BL. (Checked by the tests against OpenCV's DICT_APRILTAG_36h11 rendering.)
+constexpr int kAprilCornerForCv[4] = {3, 2, 1, 0};
+
+apriltag_family_t* createFamily(AprilFamily f) {
+  switch (f) {
+    case AprilFamily::Tag36h11: return tag36h11_create();
+    case AprilFamily::TagStandard41h12: return tagStandard41h12_create();
+    case AprilFamily::None: break;
+  }
+  return nullptr;
+}
+void destroyFamily(AprilFamily f, apriltag_family_t* fam) {
+  if (fam == nullptr) return;
+  switch (f) {
+    case AprilFamily::Tag36h11: tag36h11_destroy(fam); break;
+    case AprilFamily::TagStandard41h12: tagStandard41h12_destroy(fam); break;
+    case AprilFamily::None: break;
+  }
+}
+
+std::string validNamesText() {
+  std::string s;
+  for (const auto& n : dictionaryNames()) {
+    if (!s.empty()) s += ", ";
+    s += n;
+  }
+  return s;
+}
+
+void sortDetections(std::vector<Detection>& d) {
+  std::stable_sort(d.begin(), d.end(), [](const Detection& a, const Detection& b) { return a.id < b.id; });
+}
+
+}  // namespace
+
+struct MarkerDetector::Impl {
+  std::string name;
+  DetectorOptions options;
+  bool use_apriltag = false;
+  // OpenCV 4.6's DICT_APRILTAG_36h11 reads the official tag36h11 prints rotated by 180 degrees (same ids): rotate
+  // its corners by two so that corner 0 is the printed tag's top-left as with AprilTag (checked by the tests).
+  int corner_rotation = 0;
+  int black_modules = 8;
+  // OpenCV ArUco.
+  cv::Ptr<cv::aruco::Dictionary> dict;
+  cv::Ptr<cv::aruco::DetectorParameters> params;
+  // AprilTag 3.
+  AprilFamily april_family = AprilFamily::None;
+  apriltag_family_t* family = nullptr;
+  apriltag_detector_t* detector = nullptr;
+
+  ~Impl() {
+    if (detector != nullptr) apriltag_detector_destroy(detector);
+    destroyFamily(april_family, family);
+  }
+
+  // Detections inside `roi` of `gray` (full image when roi is the whole image), corners in full-image pixels.
+  void detectIn(const cv::Mat& gray, const cv::Rect& roi, std::vector<Detection>& out) const {
+    const cv::Mat sub = gray(roi);
+    if (use_apriltag) {
+      image_u8_t im{sub.cols, sub.rows, static_cast<std::int32_t>(sub.step[0]), const_cast<std::uint8_t*>(sub.data)};
+      zarray_t* found = apriltag_detector_detect(detector, &im);
+      for (int i = 0; i < zarray_size(found); ++i) {
+        apriltag_detection_t* det = nullptr;
+        zarray_get(found, i, &det);
+        Detection d;
+        d.id = det->id;
+        for (int k = 0; k < 4; ++k) {
+          const double* p = det->p[kAprilCornerForCv[k]];
+          // AprilTag puts pixel centres at +0.5: convert to OpenCV's integer centres.
+          d.corners_px[static_cast<size_t>(k)] = {p[0] - 0.5 + roi.x, p[1] - 0.5 + roi.y};
+        }
+        out.push_back(d);
+      }
+      apriltag_detections_destroy(found);
+      return;
+    }
+    std::vector<std::vector<cv::Point2f>> corners;
+    std::vector<int> ids;
+    cv::aruco::detectMarkers(sub, dict, corners, ids, params);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      std::array<cv::Point2d, 4> c;
+      for (size_t k = 0; k < 4; ++k) c[k] = {corners[i][k].x + 0.0 + roi.x, corners[i][k].y + 0.0 + roi.y};
+      if (options.refine_corners) detail::refineQuadEdges(gray, c, black_modules);
+      Detection d;
+      d.id = ids[i];
+      for (size_t k = 0; k < 4; ++k) {
+        const auto& p = c[(k + static_cast<size_t>(corner_rotation)) % 4];
+        d.corners_px[k] = {p.x, p.y};
+      }
+      out.push_back(d);
+    }
+  }
+};
+
+MarkerDetector::MarkerDetector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MarkerDetector::MarkerDetector(MarkerDetector&&) noexcept = default;
+MarkerDetector& MarkerDetector::operator=(MarkerDetector&&) noexcept = default;
+MarkerDetector::~MarkerDetector() = default;
+
+void setOpenCvThreads(int threads) { cv::setNumThreads(std::max(0, threads)); }
+
+std::vector<std::string> dictionaryNames() {
+  std::vector<std::string> v;
+  for (const auto& n : kArucoNames) v.emplace_back(n.name);
+  for (const auto& n : kAprilNames) v.emplace_back(n.name);
+  return v;
+}
+
+core::Result<MarkerDetector> MarkerDetector::create(const std::string& dictionary, DetectorOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = dictionary;
+  impl->options = options;
+  const ArucoName* aruco = nullptr;
+  for (const auto& n : kArucoNames) {
+    if (n.name == dictionary) aruco = &n;
+  }
+  AprilFamily fam = AprilFamily::None;
+  for (const auto& n : kAprilNames) {
+    if (n.name == dictionary) fam = n.family;
+  }
+  if (aruco == nullptr && fam == AprilFamily::None) {
+    return core::makeError("unknown marker dictionary '" + dictionary + "'", "tracking",
+                           "use one of: " + validNamesText());
+  }
+  if (aruco != nullptr && aruco->value == cv::aruco::DICT_APRILTAG_36h11) fam = AprilFamily::Tag36h11;
+  bool april = fam != AprilFamily::None;
+  if (options.backend == DetectorBackend::OpenCvAruco) {
+    if (aruco == nullptr) {
+      return core::makeError("dictionary '" + dictionary + "' has no OpenCV ArUco equivalent", "tracking",
+                             "use the AprilTag backend (or DICT_APRILTAG_36h11 for tag36h11)");
+    }
+    april = false;
+  } else if (options.backend == DetectorBackend::AprilTag && !april) {
+    return core::makeError("dictionary '" + dictionary + "' is not an AprilTag family", "tracking",
+                           "use tag36h11, DICT_APRILTAG_36h11 or tagStandard41h12 with the AprilTag backend");
+  }
+  if (options.apriltag_decimate < 1) {
+    return core::makeError("apriltag_decimate must be >= 1", "tracking");
+  }
+  impl->use_apriltag = april;
+  if (april) {
+    impl->april_family = fam;
+    impl->family = createFamily(fam);
+    impl->detector = apriltag_detector_create();
+    apriltag_detector_add_family(impl->detector, impl->family);
+    impl->detector->quad_decimate = static_cast<float>(options.apriltag_decimate);
+    impl->detector->nthreads = std::max(1, options.threads);
+    impl->detector->refine_edges = options.apriltag_refine_edges;
+    impl->black_modules = impl->family->width_at_border;
+  } else {
+    impl->dict = cv::aruco::getPredefinedDictionary(aruco->value);
+    impl->params = cv::aruco::DetectorParameters::create();
+    impl->params->cornerRefinementMethod = cv::aruco::CORNER_REFINE_NONE;
+    if (aruco->value == cv::aruco::DICT_APRILTAG_36h11) impl->corner_rotation = 2;
+    if (!options.backend_defaults) impl->params->minMarkerDistanceRate = 0.02;
+    impl->black_modules = impl->dict->markerSize + 2 * impl->params->markerBorderBits;
+  }
+  return MarkerDetector(std::move(impl));
+}
+
+std::vector<Detection> MarkerDetector::detect(const core::Image& image) const {
+  std::vector<Detection> out;
+  if (image.empty()) return out;
+  const cv::Mat gray = detail::grayView(image);
+  impl_->detectIn(gray, cv::Rect(0, 0, gray.cols, gray.rows), out);
+  sortDetections(out);
+  return out;
+}
+
+std::vector<Detection> MarkerDetector::detect(const core::Image& image, std::span<const PixelRect> regions) const {
+  std::vector<Detection> out;
+  if (image.empty()) return out;
+  const cv::Mat gray = detail::grayView(image);
+  const cv::Rect full(0, 0, gray.cols, gray.rows);
+  for (const PixelRect& r : regions) {
+    const cv::Rect roi = cv::Rect(r.x, r.y, r.width, r.height) & full;
+    if (roi.width < 8 || roi.height < 8) continue;
+    std::vector<Detection> found;
+    impl_->detectIn(gray, roi, found);
+    // Overlapping regions may find the same marker twice: keep one.
+    for (const auto& d : found) {
+      const bool dup = std::any_of(out.begin(), out.end(), [&](const Detection& o) {
+        if (o.id != d.id) return false;
+        const double dx = o.corners_px[0].x - d.corners_px[0].x, dy = o.corners_px[0].y - d.corners_px[0].y;
+        return dx * dx + dy * dy < 4.0;
+      });
+      if (!dup) out.push_back(d);
+    }
+  }
+  sortDetections(out);
+  return out;
+}
+
+const std::string& MarkerDetector::dictionary() const { return impl_->name; }
+int MarkerDetector::blackSquareModules() const { return impl_->black_modules; }
+const DetectorOptions& MarkerDetector::options() const { return impl_->options; }
+
+core::Result<MarkerImage> drawMarkerImage(const std::string& dictionary, int id, int pixels_per_module,
+                                          int quiet_modules) {
+  if (pixels_per_module < 1 || quiet_modules < 0) {
+    return core::makeError("pixels_per_module must be >= 1 and quiet_modules >= 0", "drawMarkerImage");
+  }
+  AprilFamily fam = AprilFamily::None;
+  for (const auto& n : kAprilNames) {
+    if (n.name == dictionary) fam = n.family;
+  }
+  const ArucoName* aruco = nullptr;
+  for (const auto& n : kArucoNames) {
+    if (n.name == dictionary) aruco = &n;
+  }
+  if (aruco == nullptr && fam == AprilFamily::None) {
+    return core::makeError("unknown marker dictionary '" + dictionary + "'", "drawMarkerImage",
+                           "use one of: " + validNamesText());
+  }
+  if (aruco != nullptr && aruco->value == cv::aruco::DICT_APRILTAG_36h11) fam = AprilFamily::Tag36h11;
+  MarkerImage mi;
+  cv::Mat tag;  // 1 pixel per module, without quiet zone
+  if (fam != AprilFamily::None) {
+    apriltag_family_t* f = createFamily(fam);
+    if (id < 0 || static_cast<std::uint32_t>(id) >= f->ncodes) {
+      const int n = static_cast<int>(f->ncodes);
+      destroyFamily(fam, f);
+      return core::makeError("marker id " + std::to_string(id) + " is not in " + dictionary + " (ids 0.." +
+                                 std::to_string(n - 1) + ")", "drawMarkerImage");
+    }
+    image_u8_t* im = apriltag_to_image(f, id);
+    cv::Mat(im->height, im->width, CV_8UC1, im->buf, static_cast<size_t>(im->stride)).copyTo(tag);
+    // image_u8_destroy is not exported by Debian's libapriltag; it frees the buffer and the struct (both calloc'd).
+    std::free(im->buf);
+    std::free(im);
+    mi.black_square_modules = f->width_at_border;
+    mi.black_offset_modules = (f->total_width - f->width_at_border) / 2;
+    destroyFamily(fam, f);
+  } else {
+    const cv::Ptr<cv::aruco::Dictionary> d = cv::aruco::getPredefinedDictionary(aruco->value);
+    if (id < 0 || id >= d->bytesList.rows) {
+      return core::makeError("marker id " + std::to_string(id) + " is not in " + dictionary + " (ids 0.." +
+                                 std::to_string(d->bytesList.rows - 1) + ")", "drawMarkerImage");
+    }
+    cv::aruco::drawMarker(d, id, d->markerSize + 2, tag, 1);
+    mi.black_square_modules = d->markerSize + 2;
+    mi.black_offset_modules = 0;
+  }
+  cv::Mat big;
+  cv::resize(tag, big, cv::Size(), pixels_per_module, pixels_per_module, cv::INTER_NEAREST);
+  const int q = quiet_modules * pixels_per_module;
+  cv::copyMakeBorder(big, big, q, q, q, q, cv::BORDER_CONSTANT, cv::Scalar(255));
+  mi.black_offset_modules += quiet_modules;
+  mi.total_modules = tag.cols + 2 * quiet_modules;
+  mi.image = detail::fromMat(big);
+  return mi;
+}
+
+}  // namespace rivet::tracking
