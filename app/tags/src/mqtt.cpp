@@ -178,13 +178,15 @@ struct SparkplugEdgeNode::Impl {
     ++births_sent;
   }
 
-  void setWill() {
+  std::string death() const {
     sparkplug::Payload p;
     p.timestamp_ms = static_cast<std::uint64_t>(core::wallClockNs() / 1'000'000);
     p.metrics.push_back({"bdSeq", std::nullopt, 0, sparkplug::DataType::Int64, static_cast<double>(bd_seq), false,
                          std::nullopt, true});
-    client->setWill(sparkplug::makeTopic(sp::NDEATH, options.group, options.node), sparkplug::encode(p), 0, false);
+    return sparkplug::encode(p);
   }
+
+  void setWill() { client->setWill(sparkplug::makeTopic(sp::NDEATH, options.group, options.node), death(), 0, false); }
 
   void onMessage(std::string_view topic, std::string_view payload) {
     if (!options.control_topic.empty() && topic == options.control_topic) {
@@ -218,7 +220,14 @@ struct SparkplugEdgeNode::Impl {
 
 SparkplugEdgeNode::SparkplugEdgeNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SparkplugEdgeNode::~SparkplugEdgeNode() {
-  if (impl_ && impl_->client) impl_->client->stop();
+  if (!impl_ || !impl_->client) return;
+  if (impl_->client->connected()) {  // a clean shutdown announces its own death (the will covers crashes)
+    std::lock_guard lock(impl_->mutex);
+    impl_->client->publish(sparkplug::makeTopic(sparkplug::MessageType::NDEATH, impl_->options.group,
+                                                impl_->options.node),
+                           impl_->death(), 0, false);
+  }
+  impl_->client->stop();
 }
 
 core::Result<std::unique_ptr<SparkplugEdgeNode>> SparkplugEdgeNode::start(EdgeNodeOptions options,

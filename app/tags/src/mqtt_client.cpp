@@ -281,6 +281,7 @@ void MqttClient::onDisconnect(mosquitto*, void* self, int rc) {
   auto* c = static_cast<MqttClient*>(self);
   c->link_up_ = false;
   if (c->connected_.exchange(false)) {
+    if (!c->running_.load()) return;  // our own clean stop() is not a loss
     ++c->losses_;
     if (rc != 0) c->setError(std::string("disconnected: ") + mosquitto_strerror(rc));
     if (c->callbacks_.on_connection_lost) c->callbacks_.on_connection_lost();

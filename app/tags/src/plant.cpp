@@ -127,7 +127,7 @@ void PlantModel::integrate(double dt) {
     const double since_s = t_s_ - scenario_start_s_;
     air_target = kLeakFloorKpa + (kSupplyKpa - kLeakFloorKpa) * std::exp(-std::max(0.0, since_s) / 20.0);
   }
-  air_kpa_ = std::max(0.0, lag(air_kpa_, air_target, energized ? 0.5 : 2.0, dt));
+  air_kpa_ = std::max(0.0, lag(air_kpa_, air_target, energized ? 0.5 : 0.7, dt));  // dump valve vents fast
   oil_bar_ = std::max(0.0, lag(oil_bar_, energized ? 2.2 + 0.002 * v : 0.0, 1.0, dt));
 }
 
