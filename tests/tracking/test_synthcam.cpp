@@ -115,7 +115,7 @@ TEST(Tracker, LostThenReacquiredInTheFirstFrameAndRoiTracking) {
   so.noise_sigma = 1;
   rivet::core::MarkerMap empty = map;
   empty.markers.clear();
-  int roi_frames = 0;
+  int roi_frames = 0, edge_frames = 0;
   for (size_t i = 0; i < path.size(); ++i) {
     const bool hidden = i == 6 || i == 7;
     auto frame = renderSynthFrame(hidden ? empty : map, nullptr, cam, path[i], so, static_cast<int>(i));
@@ -130,11 +130,13 @@ TEST(Tracker, LostThenReacquiredInTheFirstFrameAndRoiTracking) {
     EXPECT_EQ(r.frames_since_seen, 0);
     EXPECT_EQ(r.reacquired, i == 8) << i;
     if (!r.full_scan) ++roi_frames;
+    if (r.edge_tracked > 0) ++edge_frames;
     EXPECT_LT(rivet::core::translationDifferenceM(r.T_camera_machine_raw, path[i]), 0.005) << i;
     // Filtered output stays close to the truth (walk speed is low), raw is what the solve gave.
     EXPECT_LT(rivet::core::translationDifferenceM(r.T_camera_machine, path[i]), 0.015) << i;
   }
   EXPECT_GE(roi_frames, 6);
+  EXPECT_GE(edge_frames, 5);  // most tracked frames re-fit the markers directly from their prediction
   // Wrong-size frames are not tracked and do not crash.
   const auto r = tracker->process(rivet::core::Image(640, 480, rivet::core::PixelFormat::Gray8), 0);
   EXPECT_FALSE(r.tracked);

@@ -135,6 +135,15 @@ struct MarkerDetector::Impl {
     std::vector<int> ids;
     cv::aruco::detectMarkers(sub, dict, corners, ids, params);
     for (size_t i = 0; i < ids.size(); ++i) {
+      // With Rivet's parameters OpenCV may return the same square twice (contours of two threshold scales).
+      const cv::Point2f ci = (corners[i][0] + corners[i][1] + corners[i][2] + corners[i][3]) / 4.0f;
+      const double side_i = cv::norm(corners[i][1] - corners[i][0]);
+      bool dup = false;
+      for (size_t j = 0; j < i && !dup; ++j) {
+        const cv::Point2f cj = (corners[j][0] + corners[j][1] + corners[j][2] + corners[j][3]) / 4.0f;
+        dup = ids[j] == ids[i] && cv::norm(ci - cj) < 0.3 * side_i;
+      }
+      if (dup) continue;
       std::array<cv::Point2d, 4> c;
       for (size_t k = 0; k < 4; ++k) c[k] = {corners[i][k].x + 0.0 + roi.x, corners[i][k].y + 0.0 + roi.y};
       if (options.refine_corners) detail::refineQuadEdges(gray, c, black_modules);
@@ -179,17 +188,29 @@ core::Result<MarkerDetector> MarkerDetector::create(const std::string& dictionar
     return core::makeError("unknown marker dictionary '" + dictionary + "'", "tracking",
                            "use one of: " + validNamesText());
   }
+  // tag36h11 is in both libraries: OpenCV's DICT_APRILTAG_36h11 (same ids) and AprilTag 3.
   if (aruco != nullptr && aruco->value == cv::aruco::DICT_APRILTAG_36h11) fam = AprilFamily::Tag36h11;
-  bool april = fam != AprilFamily::None;
+  if (aruco == nullptr && fam == AprilFamily::Tag36h11) {
+    for (const auto& n : kArucoNames) {
+      if (n.value == cv::aruco::DICT_APRILTAG_36h11) aruco = &n;
+    }
+  }
+  bool april = false;
   if (options.backend == DetectorBackend::OpenCvAruco) {
     if (aruco == nullptr) {
       return core::makeError("dictionary '" + dictionary + "' has no OpenCV ArUco equivalent", "tracking",
-                             "use the AprilTag backend (or DICT_APRILTAG_36h11 for tag36h11)");
+                             "use the AprilTag backend for it");
     }
-    april = false;
-  } else if (options.backend == DetectorBackend::AprilTag && !april) {
-    return core::makeError("dictionary '" + dictionary + "' is not an AprilTag family", "tracking",
-                           "use tag36h11, DICT_APRILTAG_36h11 or tagStandard41h12 with the AprilTag backend");
+  } else if (options.backend == DetectorBackend::AprilTag) {
+    if (fam == AprilFamily::None) {
+      return core::makeError("dictionary '" + dictionary + "' is not an AprilTag family", "tracking",
+                             "use tag36h11, DICT_APRILTAG_36h11 or tagStandard41h12 with the AprilTag backend");
+    }
+    april = true;
+  } else {
+    // Auto: OpenCV's quads + Rivet's edge refinement where OpenCV has the dictionary (faster than AprilTag 3 at
+    // decimate 2 with higher recall, see tests/bench/tracking); AprilTag 3 for the families only it has.
+    april = aruco == nullptr;
   }
   if (options.apriltag_decimate < 1) {
     return core::makeError("apriltag_decimate must be >= 1", "tracking");

@@ -134,9 +134,10 @@ bool refineEdge(const cv::Mat& g, cv::Point2d a, cv::Point2d b, cv::Point2d outw
 
 }  // namespace
 
-bool refineQuadEdges(const cv::Mat& gray, std::array<cv::Point2d, 4>& corners, int black_square_modules) {
+bool refineQuadEdges(const cv::Mat& gray, std::array<cv::Point2d, 4>& corners, int black_square_modules,
+                     double max_move_px, int iterations) {
   std::array<cv::Point2d, 4> c = corners;
-  for (int iter = 0; iter < 2; ++iter) {
+  for (int iter = 0; iter < iterations; ++iter) {
     const cv::Point2d centre = (c[0] + c[1] + c[2] + c[3]) / 4.0;
     std::array<Line, 4> lines;
     for (int i = 0; i < 4; ++i) {
@@ -164,7 +165,7 @@ bool refineQuadEdges(const cv::Mat& gray, std::array<cv::Point2d, 4>& corners, i
     const cv::Point2d d = corners[static_cast<size_t>((i + 1) % 4)] - corners[static_cast<size_t>(i)];
     side += std::hypot(d.x, d.y) / 4;
   }
-  const double max_move = std::max(2.0, 0.08 * side);
+  const double max_move = max_move_px > 0 ? max_move_px : std::max(2.0, 0.08 * side);
   for (int i = 0; i < 4; ++i) {
     const cv::Point2d d = c[static_cast<size_t>(i)] - corners[static_cast<size_t>(i)];
     if (std::hypot(d.x, d.y) > max_move) return false;

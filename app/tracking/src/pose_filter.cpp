@@ -1,4 +1,5 @@
-// One Euro filter on SE(3): adaptive low-pass on translation and on rotation (in the tangent space of the state).
+// One Euro filter on SE(3) with constant-velocity prediction: the speed comes from successive measurements (low-
+// passed), sets the cutoff (faster = less smoothing) and, beyond a noise dead band, predicts the state forward.
 #include "rivet/tracking/pose_filter.hpp"
 
 #include <algorithm>
@@ -12,6 +13,12 @@ double alpha(double cutoff_hz, double dt_s) {
   return 1.0 / (1.0 + tau / dt_s);
 }
 
+// v shrunk towards zero by `band` (soft threshold on its length).
+core::Vec3d shrink(const core::Vec3d& v, double band) {
+  const double n = v.norm();
+  return n <= band ? core::Vec3d{} : v * ((n - band) / n);
+}
+
 }  // namespace
 
 core::Pose PoseFilter::update(const core::Pose& measured, std::int64_t time_ns) {
@@ -19,6 +26,7 @@ core::Pose PoseFilter::update(const core::Pose& measured, std::int64_t time_ns) 
                                      core::rotationDifferenceDeg(measured, state_) > options_.reset_rotation_deg);
   if (!initialized_ || time_ns <= last_ns_ || jump) {
     state_ = measured;
+    last_measured_ = measured;
     velocity_ = {};
     angular_ = {};
     last_ns_ = time_ns;
@@ -29,17 +37,25 @@ core::Pose PoseFilter::update(const core::Pose& measured, std::int64_t time_ns) 
   last_ns_ = time_ns;
   const double ad = alpha(options_.derivative_cutoff_hz, dt);
 
-  // Translation.
-  const core::Vec3d dtr = measured.t - state_.t;
-  velocity_ = velocity_ + (dtr * (1.0 / dt) - velocity_) * ad;
-  const double at = alpha(options_.min_cutoff_hz + options_.beta_translation * std::max(0.0, velocity_.norm() - options_.translation_deadband_mps), dt);
-  state_.t = state_.t + dtr * at;
+  // Speed estimates from successive measurements.
+  velocity_ = velocity_ + ((measured.t - last_measured_.t) * (1.0 / dt) - velocity_) * ad;
+  const core::Vec3d dmeas = (last_measured_.R.transposed() * measured.R).toRotationVector();
+  angular_ = angular_ + (dmeas * (1.0 / dt) - angular_) * ad;
+  last_measured_ = measured;
+  const core::Vec3d v = shrink(velocity_, options_.translation_deadband_mps);
+  const core::Vec3d w = shrink(angular_, options_.rotation_deadband_radps);
 
-  // Rotation: error as a rotation vector in the state's frame, low-passed the same way.
-  const core::Vec3d dr = (state_.R.transposed() * measured.R).toRotationVector();
-  angular_ = angular_ + (dr * (1.0 / dt) - angular_) * ad;
-  const double ar = alpha(options_.min_cutoff_hz + options_.beta_rotation * std::max(0.0, angular_.norm() - options_.rotation_deadband_radps), dt);
-  state_.R = state_.R * core::Mat3d::fromRotationVector(dr * ar);
+  // Predict, then correct towards the measurement with the speed-dependent gain.
+  core::Pose pred = state_;
+  if (options_.predict) {
+    pred.t = state_.t + v * dt;
+    pred.R = state_.R * core::Mat3d::fromRotationVector(w * dt);
+  }
+  const double at = alpha(options_.min_cutoff_hz + options_.beta_translation * v.norm(), dt);
+  state_.t = pred.t + (measured.t - pred.t) * at;
+  const core::Vec3d dr = (pred.R.transposed() * measured.R).toRotationVector();
+  const double ar = alpha(options_.min_cutoff_hz + options_.beta_rotation * w.norm(), dt);
+  state_.R = pred.R * core::Mat3d::fromRotationVector(dr * ar);
   return state_;
 }
 

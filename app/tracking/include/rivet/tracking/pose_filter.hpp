@@ -1,4 +1,5 @@
-// Temporal filter for poses: One Euro filter on SE(3) (removes jitter when still, follows quickly when moving).
+// Temporal filter for poses: One Euro filter on SE(3) with constant-velocity prediction (removes jitter when still,
+// no steady lag when moving).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,9 @@ struct PoseFilterOptions {
   double min_cutoff_hz = 0.3;          // cutoff when still: lower = less jitter
   double beta_translation = 60.0;      // cutoff rise per m/s of translation speed
   double beta_rotation = 1.5;          // cutoff rise per rad/s of rotation speed
+  // The state is predicted with the speed estimate (beyond the dead bands below) before each correction, so a
+  // steady motion is followed without lag; false = plain One Euro.
+  bool predict = true;
   double derivative_cutoff_hz = 2.0;   // smoothing of the speed estimate
   // Speeds below these are treated as measurement noise (no cutoff rise): jitter does not open the filter.
   double translation_deadband_mps = 0.02;
@@ -35,7 +39,8 @@ class PoseFilter {
   bool initialized_ = false;
   core::Pose state_{};
   core::Vec3d velocity_{};     // filtered translation speed, m/s
-  core::Vec3d angular_{};      // filtered rotation speed (rotation vector per second), rad/s
+  core::Vec3d angular_{};      // filtered rotation speed (rotation vector per second, state frame), rad/s
+  core::Pose last_measured_{};
   std::int64_t last_ns_ = 0;
 };
 

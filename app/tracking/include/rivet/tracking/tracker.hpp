@@ -21,10 +21,13 @@ struct TrackerOptions {
   PoseFilterOptions filter{};
   DetectorOptions detector{};
   MapSolveOptions solve{};
-  // Region-of-interest tracking: while tracked, search only near the predicted marker positions and scan the full
-  // frame every `full_scan_interval` frames (and whenever a map marker is lost or tracking is lost).
+  // Region-of-interest tracking: while tracked, each map marker predicted in view is first re-fitted directly from
+  // its predicted corners (edge fit + check of all its bit cells: no search), else searched in a region around its
+  // prediction; the full frame is scanned every `full_scan_interval` frames, when a predicted marker was missed
+  // (next frame) and when tracking is lost (same frame).
   bool enable_roi = true;
-  int full_scan_interval = 10;
+  bool enable_edge_tracking = true;  // the direct re-fit above (off: regions only)
+  int full_scan_interval = 30;
   double roi_margin = 0.35;   // ROI grows by this fraction of the marker's size on each side (+ 8 px)
 };
 
@@ -41,6 +44,7 @@ struct TrackResult {
   std::vector<int> rejected_ids;           // map markers dropped as outliers this frame
   bool reacquired = false;                 // first tracked frame after a loss (filter restarted)
   bool full_scan = true;                   // this frame was searched in full (false: ROI only)
+  int edge_tracked = 0;                    // markers re-fitted from their prediction (no search) this frame
   double ambiguity_ratio = 0;              // single-marker frames: IPPE error ratio (near 1 = ambiguous)
 };
 

@@ -1,0 +1,486 @@
+// Tracking benchmark: generated scenes with ground truth + the OpenCV tutorial photos; compares OpenCV ArUco default,
+// AprilTag 3 (decimate 2 and 1) and Rivet on the same frames with 1 thread; prints a table; exit 1 if a target fails.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rivet/core/clock.hpp"
+#include "rivet/tracking/detector.hpp"
+#include "rivet/tracking/image_io.hpp"
+#include "rivet/tracking/pose_solver.hpp"
+#include "rivet/tracking/synthcam.hpp"
+#include "rivet/tracking/tracker.hpp"
+
+namespace {
+
+using namespace rivet;
+using core::Pose;
+using core::Vec3d;
+using tracking::Detection;
+using tracking::DetectorOptions;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+// A marker facing the camera, rolled by `roll` and tilted by `tilt` about in-plane axis angle `axis`.
+Pose facing(double roll, double tilt, double axis, const Vec3d& t) {
+  Pose p;
+  p.R = core::Mat3d::fromAxisAngle({std::cos(axis), std::sin(axis), 0}, tilt) *
+        core::Mat3d::fromAxisAngle({0, 0, 1}, roll) * core::Mat3d::fromAxisAngle({1, 0, 0}, M_PI);
+  p.t = t;
+  return p;
+}
+
+struct Frame {
+  core::Image image;
+  core::MarkerMap map;  // marker poses = T_camera_marker (camera pose is the identity)
+  std::string condition;
+};
+
+// Detection scenes: 12 markers per frame in a 4x3 grid, black-square sides 15..166 px (log-uniform), random roll,
+// tilt up to 55 degrees, under six conditions (clean, noise, blur, lighting, strong noise, blur+lighting).
+std::vector<Frame> detectionScenes(const std::string& dict, const core::CameraModel& cam, int frames,
+                                   std::uint64_t seed) {
+  std::vector<Frame> out;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  const char* names[6] = {"clean", "noise 4", "blur 3 + noise 2", "lighting + noise 3", "noise 8", "blur 5 + lighting"};
+  int id = 0;
+  for (int f = 0; f < frames; ++f) {
+    Frame fr;
+    fr.map.dictionary = dict;
+    const double size_m = 0.05;
+    for (int gy = 0; gy < 3; ++gy) {
+      for (int gx = 0; gx < 4; ++gx) {
+        const double side_px = 15.0 * std::pow(166.0 / 15.0, u(rng));
+        const double z = cam.fx * size_m / side_px;
+        const double px = (gx + 0.5) * cam.width / 4.0 + (u(rng) - 0.5) * 40;
+        const double py = (gy + 0.5) * cam.height / 3.0 + (u(rng) - 0.5) * 30;
+        const Vec3d t{(px - cam.cx) / cam.fx * z, (py - cam.cy) / cam.fy * z, z};
+        core::MapMarker m;
+        m.id = id++ % 200;
+        m.size_m = size_m;
+        m.T_machine_marker = facing(u(rng) * 2 * M_PI, u(rng) * 55 * M_PI / 180, u(rng) * 2 * M_PI, t);
+        fr.map.markers.push_back(m);
+      }
+    }
+    tracking::SynthOptions so;
+    so.seed = seed * 100 + static_cast<std::uint64_t>(f);
+    const int c = f % 6;
+    so.noise_sigma = c == 1 ? 4 : c == 2 ? 2 : c == 3 ? 3 : c == 4 ? 8 : 0;
+    so.blur_px = c == 2 ? 3 : c == 5 ? 5 : 0;
+    so.lighting = c == 3 || c == 5;
+    auto r = tracking::renderSynthFrame(fr.map, nullptr, cam, Pose::identity(), so, f);
+    if (!r) {
+      std::fprintf(stderr, "render failed: %s\n", r.error().describe().c_str());
+      std::exit(2);
+    }
+    fr.image = std::move(r->image);
+    fr.condition = names[c];
+    out.push_back(std::move(fr));
+  }
+  return out;
+}
+
+struct Config {
+  std::string name;
+  std::string dict;
+  DetectorOptions options;
+};
+
+struct DetStats {
+  int truth = 0, found = 0, false_pos = 0, flips = 0, poses = 0;
+  std::vector<double> corner_err, t_err_pct, r_err, ms;
+};
+
+DetStats runDetection(const Config& cfg, const std::vector<Frame>& frames, const core::CameraModel& cam) {
+  DetStats s;
+  auto det = tracking::MarkerDetector::create(cfg.dict, cfg.options);
+  if (!det) {
+    std::fprintf(stderr, "%s: %s\n", cfg.name.c_str(), det.error().describe().c_str());
+    std::exit(2);
+  }
+  for (const auto& fr : frames) {
+    std::vector<Detection> found;
+    double best = 1e9;
+    for (int rep = 0; rep < 2; ++rep) {  // best of 2 runs: timing noise of a shared machine
+      core::Stopwatch sw;
+      found = det->detect(fr.image);
+      best = std::min(best, sw.elapsedMs());
+    }
+    s.ms.push_back(best);
+    std::vector<bool> used(found.size(), false);
+    for (const auto& m : fr.map.markers) {
+      ++s.truth;
+      std::array<core::Vec2d, 4> truth{};
+      const auto corners = tracking::markerCorners(m.size_m);
+      for (size_t k = 0; k < 4; ++k) truth[k] = tracking::projectPoint(cam, m.T_machine_marker * corners[k]);
+      const double side = std::hypot(truth[1].x - truth[0].x, truth[1].y - truth[0].y);
+      for (size_t i = 0; i < found.size(); ++i) {
+        if (used[i] || found[i].id != m.id) continue;
+        double d = 0;
+        for (size_t k = 0; k < 4; ++k) {
+          d += std::hypot(found[i].corners_px[k].x - truth[k].x, found[i].corners_px[k].y - truth[k].y) / 4;
+        }
+        if (d > std::max(3.0, 0.2 * side)) continue;
+        used[i] = true;
+        ++s.found;
+        for (size_t k = 0; k < 4; ++k) {
+          s.corner_err.push_back(std::hypot(found[i].corners_px[k].x - truth[k].x, found[i].corners_px[k].y - truth[k].y));
+        }
+        auto mp = tracking::solveMarkerPose(found[i], m.size_m, cam);
+        if (mp) {
+          ++s.poses;
+          const double rerr = core::rotationDifferenceDeg(mp->T_camera_marker, m.T_machine_marker);
+          s.r_err.push_back(rerr);
+          s.t_err_pct.push_back(100.0 * core::translationDifferenceM(mp->T_camera_marker, m.T_machine_marker) /
+                                m.T_machine_marker.t.norm());
+          if (rerr > 10) ++s.flips;
+        }
+        break;
+      }
+    }
+    for (bool b : used) s.false_pos += b ? 0 : 1;
+  }
+  return s;
+}
+
+int emptyFalsePositives(const Config& cfg, const std::vector<core::Image>& empties) {
+  auto det = tracking::MarkerDetector::create(cfg.dict, cfg.options);
+  int n = 0;
+  for (const auto& im : empties) n += static_cast<int>(det->detect(im).size());
+  return n;
+}
+
+// ---- real photos ----
+std::string sharedData() {
+  const char* env = std::getenv("RIVET_SHARED_DATA");
+  return env != nullptr ? env : RIVET_SOURCE_DIR "/../shared/data";
+}
+
+struct PhotoStats {
+  int gold = 0, found = 0;
+  std::vector<double> err;
+  double outward = 0;
+};
+
+PhotoStats runPhotos(const Config& cfg) {
+  PhotoStats s;
+  const std::string dir = sharedData() + "/markers/opencv_contrib_aruco_tutorial/";
+  std::ifstream in(dir + "gold_corners_from_opencv_tests.txt");
+  std::map<std::string, std::map<int, std::array<core::Vec2d, 4>>> gold;
+  std::string line, file;
+  while (std::getline(in, line)) {
+    if (line.rfind("# ", 0) == 0) {
+      const auto comma = line.find(',');
+      const std::string n = line.substr(2, comma == std::string::npos ? std::string::npos : comma - 2);
+      file = (n.find('.') != std::string::npos && n.find(' ') == std::string::npos && n.find("DICT_6X6") == std::string::npos &&
+              line.find("DICT_6X6_250") != std::string::npos)
+                 ? n
+                 : "";
+      continue;
+    }
+    if (file.empty() || line.empty()) continue;
+    std::istringstream ss(line);
+    int id = 0;
+    char ch = 0;
+    ss >> id >> ch;
+    std::array<core::Vec2d, 4> c{};
+    for (auto& p : c) ss >> p.x >> ch >> p.y;
+    gold[file][id] = c;
+  }
+  auto det = tracking::MarkerDetector::create(cfg.dict, cfg.options);
+  for (const auto& [f, markers] : gold) {
+    auto img = tracking::loadImage(dir + f);
+    if (!img) continue;
+    const auto found = det->detect(*img);
+    for (const auto& [id, c] : markers) {
+      ++s.gold;
+      for (const auto& d : found) {
+        if (d.id != id) continue;
+        ++s.found;
+        for (size_t k = 0; k < 4; ++k) s.err.push_back(std::hypot(d.corners_px[k].x - c[k].x, d.corners_px[k].y - c[k].y));
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+// ---- pose sequences ----
+struct SeqStats {
+  std::vector<double> t_err_mm, r_err_deg, ms;
+  std::vector<Vec3d> t;  // for jitter
+  int tracked = 0, flips = 0;
+};
+
+double jitterMm(const std::vector<Vec3d>& t) {
+  if (t.size() < 2) return NAN;
+  Vec3d m{};
+  for (const auto& v : t) m = m + v;
+  m = m * (1.0 / static_cast<double>(t.size()));
+  double s = 0;
+  for (const auto& v : t) s += (v - m).dot(v - m);
+  return 1000.0 * std::sqrt(s / static_cast<double>(t.size() - 1));
+}
+
+struct Sequence {
+  core::MarkerMap map;
+  std::vector<Pose> truth;
+  std::vector<core::Image> frames;
+};
+
+Sequence makeSequence(const core::MarkerMap& map, const core::CameraModel& cam, const std::vector<Pose>& path,
+                      tracking::SynthOptions so) {
+  Sequence s;
+  s.map = map;
+  s.truth = path;
+  const auto model = tracking::makeBoxModel(map);
+  for (size_t i = 0; i < path.size(); ++i) {
+    auto r = tracking::renderSynthFrame(map, &model, cam, path[i], so, static_cast<int>(i));
+    s.frames.push_back(std::move(r->image));
+  }
+  return s;
+}
+
+// Baseline: full-frame detection every frame + map solve (no filter, no ROI).
+SeqStats runSequenceBaseline(const Config& cfg, const Sequence& seq, const core::CameraModel& cam) {
+  SeqStats st;
+  auto det = tracking::MarkerDetector::create(cfg.dict, cfg.options);
+  for (size_t i = 0; i < seq.frames.size(); ++i) {
+    core::Stopwatch sw;
+    const auto found = det->detect(seq.frames[i]);
+    auto mp = tracking::solveMapPose(found, seq.map, cam);
+    st.ms.push_back(sw.elapsedMs());
+    if (!mp) continue;
+    ++st.tracked;
+    st.t_err_mm.push_back(1000 * core::translationDifferenceM(mp->T_camera_machine, seq.truth[i]));
+    const double r = core::rotationDifferenceDeg(mp->T_camera_machine, seq.truth[i]);
+    st.r_err_deg.push_back(r);
+    if (r > 10) ++st.flips;
+    st.t.push_back(mp->T_camera_machine.t);
+  }
+  return st;
+}
+
+SeqStats runSequenceRivet(const Sequence& seq, const core::CameraModel& cam, tracking::TrackerOptions opt) {
+  SeqStats st;
+  auto tr = tracking::Tracker::create(seq.map, cam, opt);
+  for (size_t i = 0; i < seq.frames.size(); ++i) {
+    core::Stopwatch sw;
+    const auto r = tr->process(seq.frames[i], static_cast<std::int64_t>(i) * 33'333'333);
+    st.ms.push_back(sw.elapsedMs());
+    if (!r.tracked) continue;
+    ++st.tracked;
+    st.t_err_mm.push_back(1000 * core::translationDifferenceM(r.T_camera_machine, seq.truth[i]));
+    const double rr = core::rotationDifferenceDeg(r.T_camera_machine, seq.truth[i]);
+    st.r_err_deg.push_back(rr);
+    if (rr > 10) ++st.flips;
+    st.t.push_back(r.T_camera_machine.t);
+  }
+  return st;
+}
+
+bool check(const char* what, bool ok, std::vector<std::string>& failures) {
+  std::printf("  [%s] %s\n", ok ? "PASS" : "FAIL", what);
+  if (!ok) failures.emplace_back(what);
+  return ok;
+}
+
+}  // namespace
+
+int main() {
+  tracking::setOpenCvThreads(1);
+  const auto cam = tracking::cameraFromFov(1280, 720, 60);
+  const int det_frames = std::getenv("RIVET_BENCH_QUICK") != nullptr ? 6 : 12;
+  std::vector<std::string> failures;
+
+  // ---------- detection on tag36h11 scenes ----------
+  const auto scenes = detectionScenes("tag36h11", cam, det_frames, 1);
+  std::vector<core::Image> empties;
+  for (int i = 0; i < 6; ++i) {
+    core::MarkerMap none;
+    none.dictionary = "tag36h11";
+    tracking::SynthOptions so;
+    so.seed = 900 + static_cast<std::uint64_t>(i);
+    so.noise_sigma = i % 2 == 0 ? 3 : 0;
+    so.blur_px = i % 3 == 0 ? 3 : 0;
+    auto f = tracking::renderSynthFrame(none, nullptr, cam, Pose::identity(), so, i);
+    empties.push_back(f->image);
+  }
+  DetectorOptions cv_default;
+  cv_default.backend = tracking::DetectorBackend::OpenCvAruco;
+  cv_default.refine_corners = false;
+  cv_default.backend_defaults = true;
+  DetectorOptions at2;
+  at2.backend = tracking::DetectorBackend::AprilTag;
+  at2.apriltag_decimate = 2;
+  at2.backend_defaults = true;
+  DetectorOptions at1 = at2;
+  at1.apriltag_decimate = 1;
+  const std::vector<Config> configs = {
+      {"OpenCV ArUco default", "DICT_APRILTAG_36h11", cv_default},
+      {"AprilTag 3 decimate 2", "tag36h11", at2},
+      {"AprilTag 3 decimate 1", "tag36h11", at1},
+      {"Rivet (full frame)", "tag36h11", DetectorOptions{}},
+  };
+  std::printf("\n== Detection: %d frames 1280x720, %d tag36h11 markers of 15-166 px, 1 thread ==\n",
+              det_frames, det_frames * 12);
+  std::printf("%-24s %9s %8s %6s %6s %10s %10s %10s %9s %6s\n", "detector", "ms/frame", "recall", "FP", "FP(0)",
+              "corner med", "corner p90", "dist err%", "rot med", "flips");
+  std::map<std::string, DetStats> det_stats;
+  std::map<std::string, int> fp0;
+  for (const auto& c : configs) {
+    const DetStats s = runDetection(c, scenes, cam);
+    det_stats[c.name] = s;
+    fp0[c.name] = emptyFalsePositives(c, empties);
+    std::printf("%-24s %9.2f %7.1f%% %6d %6d %9.3fpx %9.3fpx %10.2f %8.2fdeg %6d\n", c.name.c_str(), median(s.ms),
+                100.0 * s.found / s.truth, s.false_pos, fp0[c.name], median(s.corner_err),
+                percentile(s.corner_err, 0.9), median(s.t_err_pct), median(s.r_err), s.flips);
+  }
+
+  // ---------- DICT_6X6_250 (the sample pack's dictionary) ----------
+  const auto scenes6 = detectionScenes("DICT_6X6_250", cam, det_frames, 2);
+  std::printf("\n== Detection: DICT_6X6_250, same conditions ==\n");
+  const std::vector<Config> configs6 = {{"OpenCV ArUco default", "DICT_6X6_250", cv_default},
+                                        {"Rivet (full frame)", "DICT_6X6_250", DetectorOptions{}}};
+  std::map<std::string, DetStats> det6;
+  for (const auto& c : configs6) {
+    const DetStats s = runDetection(c, scenes6, cam);
+    det6[c.name] = s;
+    std::printf("%-24s %9.2f %7.1f%% %6d %6s %9.3fpx %9.3fpx %10.2f %8.2fdeg %6d\n", c.name.c_str(), median(s.ms),
+                100.0 * s.found / s.truth, s.false_pos, "-", median(s.corner_err), percentile(s.corner_err, 0.9),
+                median(s.t_err_pct), median(s.r_err), s.flips);
+  }
+
+  // ---------- real photos ----------
+  std::printf("\n== Real photos (OpenCV tutorial, DICT_6X6_250, gold = OpenCV's own integer corners) ==\n");
+  for (const auto& c : configs6) {
+    const PhotoStats p = runPhotos(c);
+    std::printf("%-24s found %d/%d, |corner - gold| median %.3f px, max %.3f px\n", c.name.c_str(), p.found, p.gold,
+                median(p.err), percentile(p.err, 1.0));
+  }
+
+  // ---------- pose sequences ----------
+  core::MarkerMap single;
+  single.dictionary = "tag36h11";
+  core::MapMarker mk;
+  mk.id = 5;
+  mk.size_m = 0.1;
+  mk.T_machine_marker = Pose::identity();
+  single.markers.push_back(mk);
+  // Static camera, 0.5 m from a 100 mm marker, 25 degrees off its normal, sensor noise sigma 3.
+  const Pose T_static = facing(0.3, 25 * M_PI / 180, 0.7, {0.02, -0.01, 0.5});
+  tracking::SynthOptions noisy;
+  noisy.noise_sigma = 3;
+  noisy.seed = 5;
+  const Sequence still = makeSequence(single, cam, std::vector<Pose>(60, T_static), noisy);
+  // Moving camera around a 4-marker map (0.5-1.0 m), walk path, noise 2 and 1.5 px motion blur.
+  core::MarkerMap quad;
+  quad.dictionary = "tag36h11";
+  for (int i = 0; i < 4; ++i) {
+    core::MapMarker m;
+    m.id = 20 + i;
+    m.size_m = 0.1;
+    m.T_machine_marker.t = {i % 2 == 0 ? -0.12 : 0.12, i < 2 ? 0.12 : -0.12, 0};
+    quad.markers.push_back(m);
+  }
+  tracking::SynthPathOptions po;
+  po.path = tracking::SynthPath::Walk;
+  po.frames = det_frames * 10;
+  po.min_dist_m = 0.5;
+  po.max_dist_m = 1.0;
+  po.max_tilt_deg = 40;
+  po.seed = 3;
+  tracking::SynthOptions moving_opt;
+  moving_opt.noise_sigma = 2;
+  moving_opt.blur_px = 1.5;
+  moving_opt.seed = 9;
+  const Sequence moving = makeSequence(quad, cam, tracking::synthCameraPath(quad, po), moving_opt);
+
+  tracking::TrackerOptions rivet_opt;
+  tracking::TrackerOptions rivet_raw = rivet_opt;
+  rivet_raw.enable_filter = false;
+  std::printf("\n== Pose: static camera, 100 mm tag36h11 at 0.5 m, 60 frames (noise 3) ==\n");
+  std::printf("%-28s %10s %10s %12s %8s %6s\n", "method", "t err med", "rot med", "jitter std", "tracked", "flips");
+  std::map<std::string, SeqStats> still_stats;
+  for (const auto& c : configs) {
+    const SeqStats s = runSequenceBaseline(c, still, cam);
+    still_stats[c.name] = s;
+    std::printf("%-28s %8.3fmm %8.3fdeg %10.3fmm %5d/%zu %6d\n", c.name.c_str(), median(s.t_err_mm), median(s.r_err_deg),
+                jitterMm(s.t), s.tracked, still.frames.size(), s.flips);
+  }
+  for (const auto& [name, opt] : {std::pair<std::string, tracking::TrackerOptions>{"Rivet tracker (raw)", rivet_raw},
+                                  {"Rivet tracker (filtered)", rivet_opt}}) {
+    const SeqStats s = runSequenceRivet(still, cam, opt);
+    still_stats[name] = s;
+    std::printf("%-28s %8.3fmm %8.3fdeg %10.3fmm %5d/%zu %6d\n", name.c_str(), median(s.t_err_mm), median(s.r_err_deg),
+                jitterMm(s.t), s.tracked, still.frames.size(), s.flips);
+  }
+
+  std::printf("\n== Pose: moving camera (walk 0.5-1.0 m, 4 markers, noise 2, blur 1.5), %zu frames ==\n",
+              moving.frames.size());
+  std::printf("%-28s %10s %10s %10s %10s %8s %6s\n", "method", "ms/frame", "t err med", "t err p95", "rot med",
+              "tracked", "flips");
+  std::map<std::string, SeqStats> mov;
+  for (const auto& c : configs) {
+    const SeqStats s = runSequenceBaseline(c, moving, cam);
+    mov[c.name] = s;
+    std::printf("%-28s %10.2f %8.3fmm %8.3fmm %8.3fdeg %5d/%zu %6d\n", c.name.c_str(), median(s.ms), median(s.t_err_mm),
+                percentile(s.t_err_mm, 0.95), median(s.r_err_deg), s.tracked, moving.frames.size(), s.flips);
+  }
+  for (const auto& [name, opt] : {std::pair<std::string, tracking::TrackerOptions>{"Rivet tracker (raw)", rivet_raw},
+                                  {"Rivet tracker (filtered)", rivet_opt}}) {
+    const SeqStats s = runSequenceRivet(moving, cam, opt);
+    mov[name] = s;
+    std::printf("%-28s %10.2f %8.3fmm %8.3fmm %8.3fdeg %5d/%zu %6d\n", name.c_str(), median(s.ms), median(s.t_err_mm),
+                percentile(s.t_err_mm, 0.95), median(s.r_err_deg), s.tracked, moving.frames.size(), s.flips);
+  }
+
+  // ---------- targets ----------
+  const auto& rv = det_stats["Rivet (full frame)"];
+  const auto& a2 = det_stats["AprilTag 3 decimate 2"];
+  const auto& a1 = det_stats["AprilTag 3 decimate 1"];
+  const double steady = median(mov["Rivet tracker (filtered)"].ms);
+  const double a2_seq = median(mov["AprilTag 3 decimate 2"].ms);
+  std::printf("\n== Speed ratios ==\n");
+  std::printf("  steady-state tracking vs AprilTag dec 2 (moving sequence): %.2f ms vs %.2f ms = %.1fx\n", steady,
+              a2_seq, a2_seq / steady);
+  std::printf("  full-frame detection vs AprilTag dec 2: %.2f ms vs %.2f ms = %.2fx\n", median(rv.ms), median(a2.ms),
+              median(a2.ms) / median(rv.ms));
+  std::printf("  full-frame detection vs OpenCV ArUco default: %.2fx\n",
+              median(det_stats["OpenCV ArUco default"].ms) / median(rv.ms));
+  std::printf("\n== Targets ==\n");
+  check("steady-state tracking >= 5x faster than AprilTag 3 decimate 2", a2_seq / steady >= 5, failures);
+  check("full-frame detection no slower than AprilTag 3 decimate 2", median(rv.ms) <= median(a2.ms), failures);
+  check("recall >= AprilTag 3 decimate 1", static_cast<double>(rv.found) / rv.truth >= static_cast<double>(a1.found) / a1.truth,
+        failures);
+  check("median corner error <= 0.1 px", median(rv.corner_err) <= 0.1, failures);
+  check("zero flips (detection scenes and sequences)",
+        rv.flips == 0 && still_stats["Rivet tracker (filtered)"].flips == 0 && mov["Rivet tracker (filtered)"].flips == 0,
+        failures);
+  check("median translation error <= 1 mm (100 mm marker at 0.5 m)",
+        median(still_stats["Rivet tracker (filtered)"].t_err_mm) <= 1.0, failures);
+  check("jitter (std) <= 0.2 mm (100 mm marker at 0.5 m)", jitterMm(still_stats["Rivet tracker (filtered)"].t) <= 0.2,
+        failures);
+  check("no false positive on frames without markers", fp0["Rivet (full frame)"] == 0, failures);
+  std::printf("\n%zu target(s) failed\n", failures.size());
+  return failures.empty() ? 0 : 1;
+}
