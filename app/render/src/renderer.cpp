@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -17,14 +18,42 @@
 #include "rivet/core/log.hpp"
 #include "vk_util.hpp"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RIVET_RENDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define RIVET_RENDER_ASAN 1
+#endif
+#if defined(RIVET_RENDER_ASAN)
+#include <dlfcn.h>
+#include <link.h>
+#endif
+
 namespace rivet::render {
 namespace {
+
+#if defined(RIVET_RENDER_ASAN)
+// LeakSanitizer reports at exit, after the Vulkan loader has unloaded the driver and layer libraries: their frames
+// then have no module name and tests/lsan.supp cannot match the driver's own leaks. Keep those libraries mapped.
+void pinVulkanLibraries() {
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void*) -> int {
+        const char* name = info->dlpi_name;
+        if (name != nullptr && (std::strstr(name, "libvulkan_") != nullptr || std::strstr(name, "libVkLayer_") != nullptr)) {
+          dlopen(name, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);  // handle kept on purpose
+        }
+        return 0;
+      },
+      nullptr);
+}
+#endif
 
 constexpr VkFormat kColorFormat = VK_FORMAT_R8G8B8A8_SRGB;       // targets: sRGB-encoded storage, linear blending
 constexpr VkFormat kColorUnormFormat = VK_FORMAT_R8G8B8A8_UNORM; // UI view of the same bytes (ImGui blends in sRGB)
 constexpr VkFormat kDepthFormat = VK_FORMAT_D32_SFLOAT;
-constexpr VkFormat kIdFormat = VK_FORMAT_R32_UINT;
-constexpr VkFormat kNormalDepthFormat = VK_FORMAT_R16G16B16A16_SFLOAT;
+constexpr VkFormat kIdFormat = VK_FORMAT_R32G32B32A32_UINT;  // part index + 1, packed view normal, view depth
 constexpr VkFormat kMaskFormat = VK_FORMAT_R8_UNORM;
 constexpr std::uint32_t kMaxTargets = 64;
 constexpr std::uint32_t kMaxUiTargetsPerFrame = 8;  // ImGui backend vertex buffers cycle over this many slots
@@ -96,6 +125,35 @@ std::string targetWhere(int target) { return "render target " + std::to_string(t
 // Which passes draw a part of a given style.
 bool inDepthPass(PartStyle s) { return s == PartStyle::Normal || s == PartStyle::Highlight; }
 
+// Pixel rectangle covering the projection of an axis-aligned box (plus `margin_px`), clamped to the target;
+// the whole target when the box reaches behind the camera; empty when the box is off-screen.
+VkRect2D projectedRect(const core::Mat4f& mvp, const std::array<float, 3>& lo, const std::array<float, 3>& hi,
+                       std::uint32_t width, std::uint32_t height, float margin_px) {
+  const VkRect2D full{{0, 0}, {width, height}};
+  float min_x = 1e30f, min_y = 1e30f, max_x = -1e30f, max_y = -1e30f;
+  for (int i = 0; i < 8; ++i) {
+    const std::array<float, 4> p{(i & 1) != 0 ? hi[0] : lo[0], (i & 2) != 0 ? hi[1] : lo[1],
+                                 (i & 4) != 0 ? hi[2] : lo[2], 1.0f};
+    std::array<float, 4> clip{};
+    for (int r = 0; r < 4; ++r) {
+      for (int c = 0; c < 4; ++c) clip[static_cast<size_t>(r)] += mvp.at(r, c) * p[static_cast<size_t>(c)];
+    }
+    if (clip[3] <= 1e-6f) return full;
+    const float x = (clip[0] / clip[3] + 1.0f) * 0.5f * static_cast<float>(width);
+    const float y = (clip[1] / clip[3] + 1.0f) * 0.5f * static_cast<float>(height);
+    min_x = std::min(min_x, x);
+    max_x = std::max(max_x, x);
+    min_y = std::min(min_y, y);
+    max_y = std::max(max_y, y);
+  }
+  const float x0 = std::clamp(std::floor(min_x - margin_px), 0.0f, static_cast<float>(width));
+  const float y0 = std::clamp(std::floor(min_y - margin_px), 0.0f, static_cast<float>(height));
+  const float x1 = std::clamp(std::ceil(max_x + margin_px), 0.0f, static_cast<float>(width));
+  const float y1 = std::clamp(std::ceil(max_y + margin_px), 0.0f, static_cast<float>(height));
+  return {{static_cast<std::int32_t>(x0), static_cast<std::int32_t>(y0)},
+          {static_cast<std::uint32_t>(x1 - x0), static_cast<std::uint32_t>(y1 - y0)}};
+}
+
 struct PipelineSpec {
   VkRenderPass pass = VK_NULL_HANDLE;
   VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT;
@@ -121,13 +179,13 @@ struct RenderTarget {
   vk::ImageAlloc color;         // single-sample result (R8G8B8A8_SRGB; UNORM alt view for the UI pass)
   vk::ImageAlloc msaa_color;    // multisampled colour, resolved into `color` (when samples > 1)
   vk::ImageAlloc depth;         // scene depth (multisampled like msaa_color)
-  vk::ImageAlloc id;            // part index + 1 per pixel (edge pass input)
-  vk::ImageAlloc normal_depth;  // view normal + view depth per pixel (edge pass input)
+  vk::ImageAlloc id;            // per pixel: part index + 1, view normal, view depth (edge pass input)
   vk::ImageAlloc id_depth;      // depth for the ID pass
   vk::Framebuffer id_fb;
   vk::Framebuffer scene_fb;
+  vk::Framebuffer overlay_fb;
   vk::Framebuffer ui_fb;
-  VkDescriptorSet set = VK_NULL_HANDLE;  // background, id, normal_depth
+  VkDescriptorSet set = VK_NULL_HANDLE;  // background, id
   vk::ImageAlloc background;
   bool has_background = false;
   bool rendered = false;
@@ -171,7 +229,7 @@ struct Renderer::Impl {
   vk::Sampler linear_sampler;
   vk::Sampler nearest_sampler;
   vk::DescriptorSetLayout frame_set_layout;   // set 0: frame params (UBO), part styles (SSBO)
-  vk::DescriptorSetLayout target_set_layout;  // set 1: background, id, normal+depth
+  vk::DescriptorSetLayout target_set_layout;  // set 1: background, id
   vk::PipelineLayout layout;
   vk::DescriptorPool descriptor_pool;
   VkDescriptorSet frame_set = VK_NULL_HANDLE;
@@ -180,6 +238,7 @@ struct Renderer::Impl {
 
   vk::RenderPass id_pass;
   vk::RenderPass scene_pass;
+  vk::RenderPass overlay_pass;
   vk::RenderPass ui_pass;
   vk::RenderPass mask_pass;
   vk::Pipeline background_pipeline;
@@ -195,6 +254,8 @@ struct Renderer::Impl {
   vk::BufferAlloc vertex_buffer;
   vk::BufferAlloc index_buffer;
   std::vector<content::Part> parts;
+  std::array<float, 3> bounds_min{0, 0, 0};  // of all vertices, model coordinates
+  std::array<float, 3> bounds_max{0, 0, 0};
   bool has_model = false;
   std::vector<PartStyle> styles;  // of the last frame, one per part
 
@@ -246,6 +307,9 @@ struct Renderer::Impl {
 core::Status Renderer::Impl::init(const RendererOptions& options) {
   if (auto s = createInstance(options); !s) return s;
   if (auto s = pickDevice(options); !s) return s;
+#if defined(RIVET_RENDER_ASAN)
+  pinVulkanLibraries();
+#endif
   if (auto s = createDescriptors(); !s) return s;
   if (auto s = createRenderPasses(); !s) return s;
   return createPipelines();
@@ -412,10 +476,9 @@ core::Status Renderer::Impl::createDescriptors() {
       {0, VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr},
       {1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr},
   }};
-  const std::array<VkDescriptorSetLayoutBinding, 3> target_bindings{{
+  const std::array<VkDescriptorSetLayoutBinding, 2> target_bindings{{
       {0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr},
       {1, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr},
-      {2, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr},
   }};
   VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   set_info.bindingCount = static_cast<std::uint32_t>(frame_bindings.size());
@@ -442,7 +505,7 @@ core::Status Renderer::Impl::createDescriptors() {
   const std::array<VkDescriptorPoolSize, 3> sizes{{
       {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1},
       {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1},
-      {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 3 * kMaxTargets},
+      {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 2 * kMaxTargets},
   }};
   VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   pool_info.maxSets = 1 + kMaxTargets;
@@ -554,21 +617,18 @@ core::Status Renderer::Impl::createRenderPasses() {
     return {};
   };
 
-  {  // ID pass: part id + normal/depth (sampled by the edge pass), own depth buffer.
+  {  // ID pass: part id, normal and depth in one texel (sampled by the edge pass), own depth buffer.
     const std::vector<VkAttachmentDescription> attachments{
         attachment(kIdFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR, VK_ATTACHMENT_STORE_OP_STORE,
                    VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL),
-        attachment(kNormalDepthFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR,
-                   VK_ATTACHMENT_STORE_OP_STORE, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL),
         attachment(kDepthFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR, VK_ATTACHMENT_STORE_OP_DONT_CARE,
                    VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL)};
-    const std::array<VkAttachmentReference, 2> colors{{{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL},
-                                                       {1, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL}}};
-    const VkAttachmentReference depth{2, VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL};
+    const VkAttachmentReference color{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
+    const VkAttachmentReference depth{1, VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL};
     VkSubpassDescription subpass{};
     subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
-    subpass.colorAttachmentCount = 2;
-    subpass.pColorAttachments = colors.data();
+    subpass.colorAttachmentCount = 1;
+    subpass.pColorAttachments = &color;
     subpass.pDepthStencilAttachment = &depth;
     if (auto s = make(attachments, subpass, id_pass); !s) return s;
   }
@@ -600,6 +660,17 @@ core::Status Renderer::Impl::createRenderPasses() {
                                        VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL));
     }
     if (auto s = make(attachments, subpass, scene_pass); !s) return s;
+  }
+  {  // Overlay pass: single-sample outlines on the resolved image (per-pixel work, so no multisampling needed).
+    const std::vector<VkAttachmentDescription> attachments{
+        attachment(kColorFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_LOAD, VK_ATTACHMENT_STORE_OP_STORE,
+                   VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL)};
+    const VkAttachmentReference color{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
+    VkSubpassDescription subpass{};
+    subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
+    subpass.colorAttachmentCount = 1;
+    subpass.pColorAttachments = &color;
+    if (auto s = make(attachments, subpass, overlay_pass); !s) return s;
   }
   {  // UI pass: the target's colour image through its UNORM view, so ImGui's sRGB-space colours land unchanged.
     const std::vector<VkAttachmentDescription> attachments{
@@ -748,6 +819,8 @@ core::Status Renderer::Impl::createPipelines() {
     jobs.push_back({&background_pipeline, s});
     s.frag = edge_frag->get();
     s.blend = true;
+    s.pass = overlay_pass.get();
+    s.samples = VK_SAMPLE_COUNT_1_BIT;
     jobs.push_back({&edge_pipeline, s});
   }
   {
@@ -780,13 +853,11 @@ core::Status Renderer::Impl::createPipelines() {
     s.frag = id_frag->get();
     s.depth_test = true;
     s.depth_write = true;
-    s.color_attachments = 2;
     jobs.push_back({&id_pipeline, s});
     s.pass = mask_pass.get();
     s.frag = mask_frag->get();
     s.depth_test = false;
     s.depth_write = false;
-    s.color_attachments = 1;
     jobs.push_back({&mask_pipeline, s});
   }
   for (auto& job : jobs) {
@@ -835,8 +906,6 @@ core::Result<int> Renderer::Impl::addTarget(int width, int height, VkImage exter
   if (auto s = make(target->id_depth, depth); !s) return s.error();
   vk::ImageDesc id{w, h, kIdFormat, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_SAMPLED_BIT};
   if (auto s = make(target->id, id); !s) return s.error();
-  id.format = kNormalDepthFormat;
-  if (auto s = make(target->normal_depth, id); !s) return s.error();
   if (external != VK_NULL_HANDLE) {
     vk::ImageDesc back{w, h, kColorFormat, VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT};
     back.create_view = false;
@@ -860,8 +929,7 @@ core::Result<int> Renderer::Impl::addTarget(int width, int height, VkImage exter
     out = vk::Framebuffer(ctx.device, fb);
     return {};
   };
-  if (auto s = framebuffer(id_pass.get(), {target->id.view.get(), target->normal_depth.view.get(),
-                                           target->id_depth.view.get()},
+  if (auto s = framebuffer(id_pass.get(), {target->id.view.get(), target->id_depth.view.get()},
                            target->id_fb);
       !s) {
     return s.error();
@@ -873,6 +941,7 @@ core::Result<int> Renderer::Impl::addTarget(int width, int height, VkImage exter
     scene_views = {target->color.view.get(), target->depth.view.get()};
   }
   if (auto s = framebuffer(scene_pass.get(), scene_views, target->scene_fb); !s) return s.error();
+  if (auto s = framebuffer(overlay_pass.get(), {target->color.view.get()}, target->overlay_fb); !s) return s.error();
   if (auto s = framebuffer(ui_pass.get(), {target->color.alt_view.get()}, target->ui_fb); !s) return s.error();
 
   VkDescriptorSetAllocateInfo alloc{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -883,20 +952,13 @@ core::Result<int> Renderer::Impl::addTarget(int width, int height, VkImage exter
   RIVET_VK_TRY(vkAllocateDescriptorSets(ctx.device, &alloc, &target->set));
   const VkDescriptorImageInfo id_info{nearest_sampler.get(), target->id.view.get(),
                                       VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-  const VkDescriptorImageInfo nd_info{nearest_sampler.get(), target->normal_depth.view.get(),
-                                      VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-  std::array<VkWriteDescriptorSet, 2> writes{};
-  for (auto& write : writes) {
-    write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
-    write.dstSet = target->set;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-  }
-  writes[0].dstBinding = 1;
-  writes[0].pImageInfo = &id_info;
-  writes[1].dstBinding = 2;
-  writes[1].pImageInfo = &nd_info;
-  vkUpdateDescriptorSets(ctx.device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
+  VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+  write.dstSet = target->set;
+  write.dstBinding = 1;
+  write.descriptorCount = 1;
+  write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+  write.pImageInfo = &id_info;
+  vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
   // Every descriptor must be valid while the set is bound (lavapipe reads them all), so start with a 1x1 texture.
   core::Image placeholder(1, 1, core::PixelFormat::Rgba8);
   placeholder.pixels = {40, 40, 40, 255};
@@ -919,9 +981,12 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const
   const VkViewport viewport{0, 0, static_cast<float>(w), static_cast<float>(h), 0, 1};
   const VkRect2D area{{0, 0}, {w, h}};
   ViewConstants constants{};
-  constants.mvp = (view.projection * view.T_view_model).m;
+  const core::Mat4f mvp = view.projection * view.T_view_model;
+  constants.mvp = mvp.m;
   constants.model_view = view.T_view_model.m;
   const std::array<VkDescriptorSet, 2> sets{frame_set, target.set};
+  // The outline pass is a full-screen fragment loop; confine it to where the model can be (outlines reach ~4 px out).
+  const VkRect2D model_rect = projectedRect(mvp, bounds_min, bounds_max, w, h, 8.0f);
   const VkDeviceSize zero = 0;
 
   auto bindModel = [&] {
@@ -934,10 +999,9 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const
   };
 
   if (draw_model) {  // ID pass: what the outline pass looks at.
-    std::array<VkClearValue, 3> clears{};
+    std::array<VkClearValue, 2> clears{};
     clears[0].color.uint32[0] = 0;
-    clears[1].color = {{0, 0, 1, 0}};
-    clears[2].depthStencil = {1.0f, 0};
+    clears[1].depthStencil = {1.0f, 0};
     VkRenderPassBeginInfo begin{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
     begin.renderPass = id_pass.get();
     begin.framebuffer = target.id_fb.get();
@@ -987,9 +1051,22 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const
         vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, highlight_visible_pipeline.get());
         drawParts(cmd, [](PartStyle s) { return s == PartStyle::Highlight; });
       }
-      vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, edge_pipeline.get());
-      vkCmdDraw(cmd, 3, 1, 0, 0);
     }
+    vkCmdEndRenderPass(cmd);
+  }
+
+  if (draw_model && model_rect.extent.width > 0 && model_rect.extent.height > 0) {
+    VkRenderPassBeginInfo begin{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
+    begin.renderPass = overlay_pass.get();
+    begin.framebuffer = target.overlay_fb.get();
+    begin.renderArea = area;
+    vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+    vkCmdSetViewport(cmd, 0, 1, &viewport);
+    vkCmdSetScissor(cmd, 0, 1, &model_rect);
+    vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, layout.get(), 0,
+                            static_cast<std::uint32_t>(sets.size()), sets.data(), 0, nullptr);
+    vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, edge_pipeline.get());
+    vkCmdDraw(cmd, 3, 1, 0, 0);
     vkCmdEndRenderPass(cmd);
   }
 
@@ -1168,6 +1245,14 @@ core::Status Renderer::setModel(const content::Model& model) {
   m.vertex_buffer = std::move(*vertices);
   m.index_buffer = std::move(*indices);
   m.parts = model.parts;
+  m.bounds_min = model.vertices[0].position;
+  m.bounds_max = model.vertices[0].position;
+  for (const auto& v : model.vertices) {
+    for (size_t k = 0; k < 3; ++k) {
+      m.bounds_min[k] = std::min(m.bounds_min[k], v.position[k]);
+      m.bounds_max[k] = std::max(m.bounds_max[k], v.position[k]);
+    }
+  }
   if (m.parts.empty()) {  // a model without a part table is one part
     content::Part whole;
     whole.id = "model";

@@ -1,0 +1,111 @@
+// Benchmark: renderFrame time at 1280x720, one view, photo background, outlines and highlight, on lavapipe.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "render_test_util.hpp"
+#include "rivet/render/renderer.hpp"
+
+namespace rivet::render {
+namespace {
+
+// A torus of `rings` x `sides` quads (2 triangles each) as one extra part: a stand-in for dense CAD geometry.
+content::Model boxesAndTorus(const std::vector<test::Box>& boxes, int rings, int sides) {
+  content::Model base = test::makeBoxes(boxes);
+  std::vector<content::Vertex> vertices(base.vertices.begin(), base.vertices.end());
+  std::vector<std::uint32_t> indices(base.indices.begin(), base.indices.end());
+  std::vector<content::Part> parts = base.parts;
+  content::Part torus;
+  torus.id = "torus";
+  torus.first_index = static_cast<std::uint32_t>(indices.size());
+  const auto first_vertex = static_cast<std::uint32_t>(vertices.size());
+  const double major = 0.05, minor = 0.015;
+  for (int i = 0; i < rings; ++i) {
+    const double u = 2 * M_PI * i / rings;
+    for (int j = 0; j < sides; ++j) {
+      const double v = 2 * M_PI * j / sides;
+      const double cx = std::cos(u), sx = std::sin(u), cv = std::cos(v), sv = std::sin(v);
+      content::Vertex vertex{};
+      vertex.position = {static_cast<float>((major + minor * cv) * cx), static_cast<float>(0.06 + minor * sv),
+                         static_cast<float>((major + minor * cv) * sx)};
+      vertex.normal = {static_cast<float>(cv * cx), static_cast<float>(sv), static_cast<float>(cv * sx)};
+      vertices.push_back(vertex);
+    }
+  }
+  for (int i = 0; i < rings; ++i) {
+    for (int j = 0; j < sides; ++j) {
+      const auto a = first_vertex + static_cast<std::uint32_t>(i * sides + j);
+      const auto b = first_vertex + static_cast<std::uint32_t>(((i + 1) % rings) * sides + j);
+      const auto c = first_vertex + static_cast<std::uint32_t>(((i + 1) % rings) * sides + (j + 1) % sides);
+      const auto d = first_vertex + static_cast<std::uint32_t>(i * sides + (j + 1) % sides);
+      indices.insert(indices.end(), {a, b, c, a, c, d});
+    }
+  }
+  torus.index_count = static_cast<std::uint32_t>(indices.size()) - torus.first_index;
+  parts.push_back(torus);
+  return content::makeModel(std::move(vertices), std::move(indices), std::move(parts));
+}
+
+void runBench(bool validation) {
+  RendererOptions options;
+  options.enable_validation = validation;
+  options.prefer_software = true;
+  auto created = Renderer::create(options);
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  auto& renderer = **created;
+  constexpr int kW = 1280, kH = 720;
+  auto target = renderer.createOffscreenTarget(kW, kH);
+  ASSERT_TRUE(target.ok());
+  ASSERT_TRUE(renderer.setBackground(*target, test::makeGradientImage(kW, kH, core::PixelFormat::Rgba8)).ok());
+  const std::vector<test::Box> boxes{{"base", {0, -0.045, 0}, {0.11, 0.01, 0.08}},
+                                     {"housing", {-0.02, 0.0, 0}, {0.06, 0.035, 0.05}},
+                                     {"plug", {-0.02, -0.015, 0.055}, {0.012, 0.012, 0.008}}};
+  const content::Model model = boxesAndTorus(boxes, 400, 125);  // 100k triangles in the torus
+  ASSERT_TRUE(renderer.setModel(model).ok());
+  struct Case {
+    const char* name;
+    bool model_visible;
+    std::vector<PartStyle> styles;
+  };
+  const std::vector<Case> cases{
+      {"background only", false, {}},
+      {"model, no highlight", true, {}},
+      {"model + highlight", true, {PartStyle::Normal, PartStyle::Normal, PartStyle::Highlight, PartStyle::Normal}}};
+  FrameDesc frame;
+  frame.views.push_back(test::makeView(test::testCamera(kW, kH), test::lookAtOrigin(0.42, 30, 28), *target));
+  for (const Case& c : cases) {
+    frame.model_visible = c.model_visible;
+    frame.part_styles = c.styles;
+    std::vector<double> total, cpu;
+    for (int i = 0; i < 12; ++i) {
+      frame.time_s = i / 30.0;
+      const std::clock_t cpu_start = std::clock();
+      ASSERT_TRUE(renderer.renderFrame(frame).ok());
+      const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+      if (i >= 2) {  // the first frames compile shader variants
+        total.push_back(renderer.lastFrameStats().total_ms);
+        cpu.push_back(cpu_ms);
+      }
+    }
+    std::sort(total.begin(), total.end());
+    std::sort(cpu.begin(), cpu.end());
+    std::printf("render_ms %dx%d, 1 view, %s (%zu triangles), %dx MSAA, validation %s: median %.1f ms, "
+                "min %.1f ms, max %.1f ms; CPU time (all lavapipe threads) median %.1f ms [%s]\n",
+                kW, kH, c.name, model.indices.size() / 3, renderer.msaaSamples(), validation ? "on" : "off",
+                total[total.size() / 2], total.front(), total.back(), cpu[cpu.size() / 2],
+                renderer.deviceName().c_str());
+  }
+  auto image = renderer.readback(*target);
+  ASSERT_TRUE(image.ok());
+  test::writeTestPng(validation ? "bench_frame_validation" : "bench_frame", *image);
+  EXPECT_EQ(renderer.validationMessageCount(), 0u);
+}
+
+TEST(RenderBench, Frame1280x720NoValidation) { runBench(false); }
+TEST(RenderBench, Frame1280x720WithValidation) { runBench(true); }
+
+}  // namespace
+}  // namespace rivet::render
