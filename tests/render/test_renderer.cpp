@@ -110,6 +110,21 @@ TEST_F(RendererTest, NoBackgroundIsDarkGreyAndModelHiddenWhenNotVisible) {
   for (int y = 0; y < kHeight; y += 7) {
     for (int x = 0; x < kWidth; x += 7) ASSERT_TRUE(isBackground(test::pixel(out, x, y), kDarkGrey, 0)) << x << "," << y;
   }
+  // For alpha-blended XR passthrough: no background image => fully transparent, the model stays opaque-ish.
+  frame.transparent_background = true;
+  frame.model_visible = true;
+  const core::Image clear = render(frame, target);
+  EXPECT_EQ(test::pixel(clear, 2, 2)[3], 0);
+  EXPECT_EQ(test::pixel(clear, 2, 2)[0], 0);
+  const auto centre = test::pixel(clear, kWidth / 2 + 3, kHeight / 2 - 2);
+  EXPECT_GE(centre[3], 130);  // model_opacity 0.55
+  // A background set and then cleared is gone again.
+  ASSERT_TRUE(renderer_->setBackground(target, test::makeGradientImage(kWidth, kHeight, core::PixelFormat::Rgba8)).ok());
+  renderer_->clearBackground(target);
+  frame.transparent_background = false;
+  frame.model_visible = false;
+  const core::Image cleared = render(frame, target);
+  EXPECT_TRUE(isBackground(test::pixel(cleared, kWidth - 3, kHeight - 3), kDarkGrey, 0));
 }
 
 TEST_F(RendererTest, CubeCoversItsProjectedCorners) {
@@ -307,6 +322,7 @@ TEST_F(RendererTest, MaskMatchesAnalyticSilhouette) {
     const core::Image expected = test::rasterizePolygon(test::projectedHull(camera, pose, cube), kWidth, kHeight);
     const double iou = test::maskIoU(*mask, expected);
     EXPECT_GE(iou, 0.98) << "yaw " << yaw << " pitch " << pitch;
+    std::printf("mask IoU yaw %.0f pitch %.0f: %.4f\n", yaw, pitch, iou);
     // A pose 3 mm off to the side must measurably lower the IoU (the check can fail).
     core::Pose shifted = pose;
     shifted.t.x += 0.003;
@@ -320,6 +336,7 @@ TEST_F(RendererTest, MaskMatchesAnalyticSilhouette) {
 
 TEST_F(RendererTest, UiColoursComeOutAsImGuiSpecifiesThem) {
   const int target = newTarget();
+  const int second = newTarget();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.DisplaySize = ImVec2(static_cast<float>(kWidth), static_cast<float>(kHeight));
@@ -349,6 +366,14 @@ TEST_F(RendererTest, UiColoursComeOutAsImGuiSpecifiesThem) {
   const auto blended = test::pixel(out, 200, 70);
   EXPECT_NEAR(blended[0], 148, 2);
   EXPECT_NEAR(blended[1], 148, 2);
+  // The same UI into two targets in one frame (stereo): both get it.
+  frame.views.push_back(test::makeView(test::testCamera(kWidth, kHeight), test::lookAtOrigin(0.5, 0, 0), second));
+  ASSERT_TRUE(renderer_->renderFrame(frame).ok());
+  for (const int t : {target, second}) {
+    auto image = renderer_->readback(t);
+    ASSERT_TRUE(image.ok());
+    EXPECT_EQ(test::maxChannelDifference(*image, out), 0) << "target " << t;
+  }
   renderer_->shutdownUi();
   ImGui::DestroyContext();
 }
