@@ -173,3 +173,17 @@ TEST(ModelFile, SaveIntoMissingFolderFailsClearly) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().hint.find("output folder"), std::string::npos);
 }
+
+#include "checksum.hpp"
+
+TEST(ModelFile, Xxh64MatchesReferenceVectors) {
+  using rivet::content::detail::Xxh64;
+  EXPECT_EQ(Xxh64::hash("", 0), 0xEF46DB3751D8E999ULL);
+  EXPECT_EQ(Xxh64::hash("a", 1), 0xD24EC4F1A98C6E5BULL);
+  EXPECT_EQ(Xxh64::hash("abc", 3), 0x44BC2CF5AD770999ULL);
+  // Long input exercises the 32-byte stripes: any change of a byte changes the hash.
+  std::vector<char> big(1000, 'x');
+  const auto h = Xxh64::hash(big.data(), big.size());
+  big[517] = 'y';
+  EXPECT_NE(h, Xxh64::hash(big.data(), big.size()));
+}
