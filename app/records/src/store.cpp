@@ -128,7 +128,7 @@ std::string isoUtc(std::int64_t ns) {
   const std::time_t s = static_cast<std::time_t>(ns / 1'000'000'000);
   std::tm tm{};
   gmtime_r(&s, &tm);
-  char buf[40];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                 tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns / 1'000'000) % 1000));
   return buf;
@@ -305,7 +305,7 @@ core::Result<Store> Store::open(const std::string& path, StoreOptions options) {
                              "give a new file name, or restore the file from a backup");
     }
   }
-  if (!impl->exec("PRAGMA synchronous=FULL") || !impl->exec("PRAGMA foreign_keys=ON")) return impl->err("cannot set pragmas");
+  if (!impl->exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF") || !impl->exec("PRAGMA foreign_keys=ON")) return impl->err("cannot set pragmas");
   if (!impl->exec("BEGIN IMMEDIATE")) return impl->err("cannot lock the database to create tables");
   if (!impl->exec(kSchema)) {
     auto e = impl->err("cannot create the records tables", "is this a Rivet records database?");

@@ -24,6 +24,7 @@ struct StoreOptions {
   KdfParams kdf;
   int max_failures = 5;                                 // consecutive failed logins before lockout
   std::int64_t lockout_ns = 15LL * 60 * 1'000'000'000;  // how long a locked account stays locked
+  bool durable = true;  // false = commits are not fsync'd (bulk imports and benchmark set-up only, never in the field)
 };
 
 struct User {
