@@ -65,6 +65,16 @@ core::Result<std::unique_ptr<MqttSource>> MqttSource::start(const MqttOptions& o
   cb.on_message = [raw](std::string_view t, std::string_view p) { raw->onMessage(t, p); };
   cb.on_connect = [raw] {
     raw->client->publish(raw->status_topic, "online", 1, true);
+    // Births may have gone out while we were away and a quiet node sends no data: ask every bound node for them.
+    std::vector<sparkplug::RebirthRequest> requests;
+    const std::int64_t now = core::wallClockNs();
+    {
+      std::lock_guard lock(raw->mutex);
+      requests = raw->decoder.restartSessions(now);
+    }
+    for (const auto& r : requests)
+      raw->client->publish(sparkplug::makeTopic(sparkplug::MessageType::NCMD, r.group, r.node),
+                           sparkplug::encodeRebirthCommand(static_cast<std::uint64_t>(now / 1'000'000)), 0, false);
     core::log::info("mqtt: connected, receiving live tags");
   };
   cb.on_connection_lost = [raw] {

@@ -403,6 +403,18 @@ const HostStats& HostDecoder::stats() const { return impl_->stats; }
 
 void HostDecoder::setRebirthHoldoffMs(std::int64_t ms) { impl_->holdoff_ms = ms; }
 
+std::vector<RebirthRequest> HostDecoder::restartSessions(std::int64_t now_ns) {
+  std::vector<RebirthRequest> out;
+  for (auto& [key, n] : impl_->nodes) {
+    n.born = false;
+    n.last_seq = -1;
+    n.aliases.clear();
+    n.types_by_name.clear();
+    if (auto r = impl_->rebirth(n, now_ns)) out.push_back(*r);
+  }
+  return out;
+}
+
 std::vector<std::string> HostDecoder::subscriptions() const {
   std::vector<std::string> out;
   for (const auto& [key, n] : impl_->nodes) {

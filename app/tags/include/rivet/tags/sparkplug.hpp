@@ -93,6 +93,9 @@ class HostDecoder {
   // Topic filters covering every bound edge node: "spBv1.0/<group>/+/<node>" and ".../<node>/+".
   [[nodiscard]] std::vector<std::string> subscriptions() const;
   void setRebirthHoldoffMs(std::int64_t ms);
+  // Forgets every node's session (after our own reconnection) and returns a rebirth request for each bound node,
+  // so a host that joins a quiet plant still gets births.
+  std::vector<RebirthRequest> restartSessions(std::int64_t now_ns);
 
  private:
   struct Impl;
