@@ -28,7 +28,7 @@ void main() {
     out_color = vec4(steel * (0.30 + 0.70 * lambert) + vec3(0.25 * rim), frame.params.x);
   } else if (kMode == 1) {
     const vec3 steel = vec3(0.434, 0.552, 0.730);
-    out_color = vec4(steel * (0.55 + 0.45 * lambert), 0.12);
+    out_color = vec4(steel * (0.55 + 0.45 * lambert), 0.10);
   } else {
     // Highlight: saturated amber with moving diagonal hatching, so it also reads without colour vision.
     float phase = fract((gl_FragCoord.x + gl_FragCoord.y) / 16.0 - frame.params.y * 0.75);

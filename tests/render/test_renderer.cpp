@@ -191,6 +191,22 @@ TEST_F(RendererTest, HighlightIsAmberAndHiddenPartIsAbsent) {
   }
   EXPECT_GT(amber, 10) << "no bright amber on the highlighted part";
   EXPECT_GT(dark_amber, 10) << "no hatching on the highlighted part";
+  // Without colour vision: the highlight still differs by its hatching (luminance contrast inside the part)
+  // and by a thicker outline; measured on luma only.
+  auto lumaSpread = [&](const core::Vec2d& c) {
+    double lo = 1e9, hi = -1e9;
+    for (int dy = -6; dy <= 6; ++dy) {
+      for (int dx = -6; dx <= 6; ++dx) {
+        const auto p = test::pixel(highlighted, static_cast<int>(c.x) + dx, static_cast<int>(c.y) + dy);
+        const double y = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+        lo = std::min(lo, y);
+        hi = std::max(hi, y);
+      }
+    }
+    return hi - lo;
+  };
+  EXPECT_GT(lumaSpread(left_centre), 50.0) << "highlight hatching invisible in grey";
+  EXPECT_LT(lumaSpread(right_centre), 25.0);
   const auto r = test::pixel(highlighted, static_cast<int>(right_centre.x), static_cast<int>(right_centre.y));
   EXPECT_GT(r[2], r[0]) << "normal part should stay steel blue";
 
@@ -413,6 +429,53 @@ TEST_F(RendererTest, BadInputGetsClearErrors) {
   EXPECT_FALSE(renderer_->renderFrame(frame).ok());  // UI not initialised
   EXPECT_FALSE(renderer_->renderMask(frame.views[0], -1, 5).ok());
   EXPECT_FALSE(writePng("/nonexistent-dir/x.png", core::Image(2, 2, core::PixelFormat::Rgba8)).ok());
+}
+
+TEST_F(RendererTest, StylingAnAssemblyStylesItsChildren) {
+  const int target = newTarget();
+  const auto camera = test::testCamera(kWidth, kHeight);
+  const Box left{"left", {-0.07, 0, 0}, {0.04, 0.04, 0.04}};
+  const Box right{"right", {0.07, 0, 0}, {0.04, 0.04, 0.04}};
+  content::Model boxes = test::makeBoxes({left, right});
+  // Part 0: an assembly node without triangles; parts 1 and 2 (the boxes) are its children.
+  std::vector<content::Part> parts;
+  content::Part assembly;
+  assembly.id = "gearbox";
+  parts.push_back(assembly);
+  for (auto part : boxes.parts) {
+    part.parent = 0;
+    parts.push_back(part);
+  }
+  content::Model model = boxes;
+  model.parts = parts;
+  ASSERT_TRUE(renderer_->setModel(model).ok());
+  const core::Pose pose = test::lookAtOrigin(0.5, 10, 15);
+  FrameDesc frame;
+  frame.views.push_back(test::makeView(camera, pose, target));
+  frame.part_styles = {PartStyle::Highlight, PartStyle::Normal, PartStyle::Ghost};  // right box overrides
+  const core::Image out = render(frame, target);
+  test::writeTestPng("assembly_highlight_child_ghost", out);
+  const auto l = centroid(test::projectedHull(camera, pose, left));
+  const auto r = centroid(test::projectedHull(camera, pose, right));
+  int warm = 0;
+  for (int dx = -4; dx <= 4; ++dx) {
+    const auto p = test::pixel(out, static_cast<int>(l.x) + dx, static_cast<int>(l.y));
+    if (p[0] > p[2] + 60) ++warm;
+  }
+  EXPECT_GT(warm, 6) << "child of a highlighted assembly is not highlighted";
+  // The ghost box is visible but much fainter than the same box drawn Normal.
+  frame.part_styles = {PartStyle::Highlight, PartStyle::Normal, PartStyle::Normal};
+  const core::Image normal = render(frame, target);
+  auto lift = [&](const core::Image& image) {
+    const auto p = test::pixel(image, static_cast<int>(r.x), static_cast<int>(r.y));
+    return std::abs(p[0] - kDarkGrey[0]) + std::abs(p[1] - kDarkGrey[1]) + std::abs(p[2] - kDarkGrey[2]);
+  };
+  EXPECT_GT(lift(out), 10) << "ghost part invisible";
+  EXPECT_LT(lift(out) * 3, lift(normal)) << "ghost is not faint: " << lift(out) << " vs normal " << lift(normal);
+
+  content::Model cyclic = model;
+  cyclic.parts[0].parent = 7;
+  EXPECT_FALSE(renderer_->setModel(cyclic).ok());
 }
 
 // A sample overlay on a real photo (opencv_contrib ArUco tutorial image), for people to look at.

@@ -290,7 +290,7 @@ struct Renderer::Impl {
   core::Status writeStyles(const std::vector<PartStyle>& frame_styles);
   core::Status uploadBackground(RenderTarget& t, const core::Image& image);
   void recordView(VkCommandBuffer cmd, RenderTarget& target, const ViewSetup& view, const FrameDesc& frame,
-                  bool draw_model, bool any_highlight);
+                  bool draw_model, bool any_highlight, bool any_ghost);
   void drawParts(VkCommandBuffer cmd, bool (*include)(PartStyle)) const;
   void shutdownUi() {
     if (!ui_ready) return;
@@ -552,8 +552,19 @@ core::Status Renderer::Impl::writeStyles(const std::vector<PartStyle>& frame_sty
     writes[1].pBufferInfo = &styles_info;
     vkUpdateDescriptorSets(ctx.device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
   }
+  // A Normal part inherits the style of its nearest non-Normal ancestor, so styling an assembly node (often
+  // without triangles of its own) styles everything under it; an explicit style on a child wins.
   styles.assign(parts.size(), PartStyle::Normal);
-  for (size_t i = 0; i < parts.size() && i < frame_styles.size(); ++i) styles[i] = frame_styles[i];
+  for (size_t i = 0; i < parts.size(); ++i) {
+    PartStyle style = i < frame_styles.size() ? frame_styles[i] : PartStyle::Normal;
+    int parent = parts[i].parent;
+    for (size_t depth = 0; style == PartStyle::Normal && parent >= 0 && depth < parts.size(); ++depth) {
+      const auto p = static_cast<size_t>(parent);
+      if (p < frame_styles.size()) style = frame_styles[p];
+      parent = parts[p].parent;
+    }
+    styles[i] = style;
+  }
   auto* out = static_cast<std::uint32_t*>(part_styles.mapped);
   out[0] = 0;
   for (size_t i = 0; i < styles.size(); ++i) out[i] = styleCode(styles[i]);
@@ -975,7 +986,7 @@ void Renderer::Impl::drawParts(VkCommandBuffer cmd, bool (*include)(PartStyle)) 
 }
 
 void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const ViewSetup& view, const FrameDesc& frame,
-                                bool draw_model, bool any_highlight) {
+                                bool draw_model, bool any_highlight, bool any_ghost) {
   const auto w = static_cast<std::uint32_t>(target.width);
   const auto h = static_cast<std::uint32_t>(target.height);
   const VkViewport viewport{0, 0, static_cast<float>(w), static_cast<float>(h), 0, 1};
@@ -1043,13 +1054,18 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const
       drawParts(cmd, inDepthPass);
       vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, normal_pipeline.get());
       drawParts(cmd, [](PartStyle s) { return s == PartStyle::Normal; });
-      vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, ghost_pipeline.get());
-      drawParts(cmd, [](PartStyle s) { return s == PartStyle::Ghost; });
       if (any_highlight) {
         vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, highlight_occluded_pipeline.get());
         drawParts(cmd, [](PartStyle s) { return s == PartStyle::Highlight; });
         vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, highlight_visible_pipeline.get());
         drawParts(cmd, [](PartStyle s) { return s == PartStyle::Highlight; });
+      }
+      if (any_ghost) {
+        // Ghost parts last, with their own depth pre-pass: one faint layer where they are in front of everything.
+        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, prepass_pipeline.get());
+        drawParts(cmd, [](PartStyle s) { return s == PartStyle::Ghost; });
+        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, ghost_pipeline.get());
+        drawParts(cmd, [](PartStyle s) { return s == PartStyle::Ghost; });
       }
     }
     vkCmdEndRenderPass(cmd);
@@ -1207,6 +1223,12 @@ core::Status Renderer::setModel(const content::Model& model) {
   }
   for (size_t i = 0; i < model.parts.size(); ++i) {
     const auto& part = model.parts[i];
+    if (part.parent < -1 || part.parent >= static_cast<int>(model.parts.size())) {
+      return core::makeError("part " + std::to_string(i) + " ('" + part.id + "') has parent " +
+                                 std::to_string(part.parent) + " but the model has " +
+                                 std::to_string(model.parts.size()) + " parts",
+                             "render: setModel", "re-import the model; its part hierarchy is corrupt");
+    }
     if (std::uint64_t{part.first_index} + part.index_count > model.indices.size()) {
       return core::makeError("part " + std::to_string(i) + " ('" + part.id + "') index range [" +
                                  std::to_string(part.first_index) + ", +" + std::to_string(part.index_count) +
@@ -1381,6 +1403,7 @@ core::Status Renderer::renderFrame(const FrameDesc& frame) {
   if (auto s = m.writeStyles(frame.part_styles); !s) return s;
   const bool any_highlight =
       std::any_of(m.styles.begin(), m.styles.end(), [](PartStyle s) { return s == PartStyle::Highlight; });
+  const bool any_ghost = std::any_of(m.styles.begin(), m.styles.end(), [](PartStyle s) { return s == PartStyle::Ghost; });
   FrameParams params{{frame.model_opacity, static_cast<float>(frame.time_s), any_highlight ? 1.0f : 0.0f, 0.0f}};
   std::memcpy(m.frame_params.mapped, &params, sizeof(params));
   const bool draw_model = frame.model_visible && m.has_model;
@@ -1391,7 +1414,8 @@ core::Status Renderer::renderFrame(const FrameDesc& frame) {
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   RIVET_VK_TRY(vkBeginCommandBuffer(m.frame_cmd, &begin));
   for (const auto& view : frame.views) {
-    m.recordView(m.frame_cmd, *m.targets[static_cast<size_t>(view.target)], view, frame, draw_model, any_highlight);
+    m.recordView(m.frame_cmd, *m.targets[static_cast<size_t>(view.target)], view, frame, draw_model, any_highlight,
+                 any_ghost);
   }
   RIVET_VK_TRY(vkEndCommandBuffer(m.frame_cmd));
   m.stats.record_ms = record.elapsedMs();

@@ -28,7 +28,9 @@ struct ViewSetup {
 
 struct FrameDesc {
   std::vector<ViewSetup> views;        // N views, each with its own view+projection (stereo/XR later)
-  std::vector<PartStyle> part_styles;  // one per content::Model part; missing => Normal
+  std::vector<PartStyle> part_styles;  // one per content::Model part; missing => Normal. A Normal part takes
+                                       // the style of its nearest non-Normal ancestor (style an assembly node
+                                       // to style its children); an explicit child style wins.
   bool model_visible = true;           // false when tracking is lost: background + UI only
   float model_opacity = 0.55f;         // Normal parts: shaded, semi-transparent so the photo reads through
   bool draw_ui = false;                // draw ImGui::GetDrawData() on top (UI pass) into every target
@@ -78,7 +80,7 @@ class Renderer {
   // Releases the ImGui backend; call before ImGui::DestroyContext() (the destructor calls it too, which is
   // only safe while the ImGui context that was current at initUi() still exists).
   void shutdownUi();
-  core::Status renderFrame(const FrameDesc& frame);  // records, submits and waits
+  core::Status renderFrame(const FrameDesc& frame);  // records, submits and waits (call from one thread)
   core::Result<core::Image> readback(int target);    // Rgba8, sRGB-encoded, top row first
   // Model coverage mask (Gray8: 255 where any part not Hidden in the last frame's styles covers the pixel
   // centre, else 0), for silhouette IoU tests. No multisampling.
