@@ -32,6 +32,7 @@ class RendererTest : public ::testing::Test {
     RendererOptions options;
     options.enable_validation = true;
     options.prefer_software = true;
+    options.enable_sync_validation = true;
     auto created = Renderer::create(options);
     ASSERT_TRUE(created.ok()) << created.error().describe();
     renderer_ = std::move(*created);

@@ -106,11 +106,11 @@ bool hasLayer(const char* name) {
                      [&](const VkLayerProperties& l) { return std::strcmp(l.layerName, name) == 0; });
 }
 
-bool hasInstanceExtension(const char* name) {
+bool hasInstanceExtension(const char* name, const char* layer = nullptr) {
   std::uint32_t count = 0;
-  vkEnumerateInstanceExtensionProperties(nullptr, &count, nullptr);
+  vkEnumerateInstanceExtensionProperties(layer, &count, nullptr);
   std::vector<VkExtensionProperties> extensions(count);
-  vkEnumerateInstanceExtensionProperties(nullptr, &count, extensions.data());
+  vkEnumerateInstanceExtensionProperties(layer, &count, extensions.data());
   return std::any_of(extensions.begin(), extensions.end(),
                      [&](const VkExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
 }
@@ -353,7 +353,22 @@ core::Status Renderer::Impl::createInstance(const RendererOptions& options) {
   info.ppEnabledLayerNames = layers.data();
   info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
   info.ppEnabledExtensionNames = extensions.data();
+  const VkValidationFeatureEnableEXT sync_feature = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+  features.enabledValidationFeatureCount = 1;
+  features.pEnabledValidationFeatures = &sync_feature;
   if (options.enable_validation) info.pNext = &messenger_info;  // also catches create/destroy-instance messages
+  if (options.enable_validation && options.enable_sync_validation) {
+    if (!hasInstanceExtension(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME, kValidationLayer)) {
+      return core::makeError("the validation layer lacks VK_EXT_validation_features", "render",
+                             "update vulkan-validationlayers, or set enable_sync_validation = false");
+    }
+    extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+    info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
+    info.ppEnabledExtensionNames = extensions.data();
+    features.pNext = &messenger_info;
+    info.pNext = &features;
+  }
   const VkResult created = vkCreateInstance(&info, nullptr, &instance_owner.instance);
   if (created != VK_SUCCESS) {
     instance_owner.instance = VK_NULL_HANDLE;

@@ -18,6 +18,7 @@ enum class PartStyle : std::uint8_t { Normal, Highlight, Ghost, Hidden };
 struct RendererOptions {
   bool enable_validation = true;  // VK_LAYER_KHRONOS_validation + debug messenger (tests: always on)
   bool prefer_software = false;   // pick lavapipe even if a GPU exists (for reproducible tests)
+  bool enable_sync_validation = false;  // also the layer's synchronization checks (hazards); slower, tests use it
 };
 
 struct ViewSetup {
