@@ -410,8 +410,13 @@ std::vector<RebirthRequest> HostDecoder::restartSessions(std::int64_t now_ns) {
     n.last_seq = -1;
     n.aliases.clear();
     n.types_by_name.clear();
-    if (auto r = impl_->rebirth(n, now_ns)) out.push_back(*r);
+    // Not held off, and not holding off either: if this request is lost (node not connected yet), the first data
+    // message without a birth must still be able to ask again.
+    n.last_rebirth_ns = std::numeric_limits<std::int64_t>::min();
+    ++impl_->stats.rebirths_requested;
+    out.push_back(RebirthRequest{n.group, n.node});
   }
+  (void)now_ns;
   return out;
 }
 
