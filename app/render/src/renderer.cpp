@@ -187,6 +187,8 @@ struct RenderTarget {
   vk::Framebuffer ui_fb;
   VkDescriptorSet set = VK_NULL_HANDLE;  // background, id
   vk::ImageAlloc background;
+  vk::BufferAlloc background_staging;  // host-visible, reused while the size fits
+  bool background_pending = false;     // staged pixels not yet copied into `background`
   bool has_background = false;
   bool rendered = false;
   vk::BufferAlloc readback;     // host-visible, width*height*4 bytes
@@ -289,6 +291,7 @@ struct Renderer::Impl {
   core::Result<int> addTarget(int width, int height, VkImage external, VkFormat external_format);
   core::Status writeStyles(const std::vector<PartStyle>& frame_styles);
   core::Status uploadBackground(RenderTarget& t, const core::Image& image);
+  void recordBackgroundUpload(VkCommandBuffer cmd, RenderTarget& t);
   void recordView(VkCommandBuffer cmd, RenderTarget& target, const ViewSetup& view, const FrameDesc& frame,
                   bool draw_model, bool any_highlight, bool any_ghost);
   void drawParts(VkCommandBuffer cmd, bool (*include)(PartStyle)) const;
@@ -1134,11 +1137,11 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const
   }
 }
 
-// Uploads an Rgba8/Bgr8 image into the target's background texture (re-created when the size changes).
+// Stages an Rgba8/Bgr8 image for the target's background texture (re-created when the size changes); the next
+// renderFrame() that draws the target records the copy first. No GPU work is in flight between frames.
 core::Status Renderer::Impl::uploadBackground(RenderTarget& t, const core::Image& image) {
   const auto w = static_cast<std::uint32_t>(image.width);
   const auto h = static_cast<std::uint32_t>(image.height);
-  RIVET_VK_TRY(vkDeviceWaitIdle(ctx.device));
   if (!t.background.image || t.background.width != w || t.background.height != h) {
     auto texture = vk::createImage(ctx, {w, h, kColorFormat,
                                            VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT});
@@ -1154,9 +1157,13 @@ core::Status Renderer::Impl::uploadBackground(RenderTarget& t, const core::Image
     write.pImageInfo = &info;
     vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
   }
-  auto staging = vk::createBuffer(ctx, VkDeviceSize{w} * h * 4, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
-  if (!staging) return staging.error();
-  auto* dst = static_cast<std::uint8_t*>(staging->mapped);
+  const VkDeviceSize bytes = VkDeviceSize{w} * h * 4;
+  if (!t.background_staging.buffer || t.background_staging.size < bytes) {
+    auto staging = vk::createBuffer(ctx, bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true);
+    if (!staging) return staging.error();
+    t.background_staging = std::move(*staging);
+  }
+  auto* dst = static_cast<std::uint8_t*>(t.background_staging.mapped);
   if (image.format == core::PixelFormat::Rgba8) {
     for (int y = 0; y < image.height; ++y) std::memcpy(dst + size_t{w} * 4 * static_cast<size_t>(y), image.row(y), size_t{w} * 4);
   } else {
@@ -1171,21 +1178,24 @@ core::Status Renderer::Impl::uploadBackground(RenderTarget& t, const core::Image
       }
     }
   }
+  t.background_pending = true;
+  return {};
+}
+
+// Records the staged background copy (whole image replaced, so the old contents are discarded).
+void Renderer::Impl::recordBackgroundUpload(VkCommandBuffer cmd, RenderTarget& t) {
   const VkImage texture = t.background.image.get();
-  const VkBuffer src = staging->buffer.get();
-  auto uploaded = vk::submitNow(ctx, [&](VkCommandBuffer cmd) {
-    vk::imageBarrier(cmd, texture, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_UNDEFINED,
-                     VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0,
-                     VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
-    VkBufferImageCopy region{};
-    region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-    region.imageExtent = {w, h, 1};
-    vkCmdCopyBufferToImage(cmd, src, texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
-    vk::imageBarrier(cmd, texture, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                     VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                     VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
-  });
-  return uploaded;
+  vk::imageBarrier(cmd, texture, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_UNDEFINED,
+                   VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0,
+                   VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+  VkBufferImageCopy region{};
+  region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+  region.imageExtent = {t.background.width, t.background.height, 1};
+  vkCmdCopyBufferToImage(cmd, t.background_staging.buffer.get(), texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
+                         &region);
+  vk::imageBarrier(cmd, texture, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                   VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                   VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1429,6 +1439,10 @@ core::Status Renderer::renderFrame(const FrameDesc& frame) {
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   RIVET_VK_TRY(vkBeginCommandBuffer(m.frame_cmd, &begin));
   for (const auto& view : frame.views) {
+    RenderTarget& t = *m.targets[static_cast<size_t>(view.target)];
+    if (t.background_pending) m.recordBackgroundUpload(m.frame_cmd, t);
+  }
+  for (const auto& view : frame.views) {
     m.recordView(m.frame_cmd, *m.targets[static_cast<size_t>(view.target)], view, frame, draw_model, any_highlight,
                  any_ghost);
   }
@@ -1444,7 +1458,10 @@ core::Status Renderer::renderFrame(const FrameDesc& frame) {
   RIVET_VK_TRY(vkQueueSubmit(m.ctx.queue, 1, &submit, fence));
   RIVET_VK_TRY(vkWaitForFences(m.ctx.device, 1, &fence, VK_TRUE, UINT64_MAX));
   m.stats.submit_wait_ms = wait.elapsedMs();
-  for (const auto& view : frame.views) m.targets[static_cast<size_t>(view.target)]->rendered = true;
+  for (const auto& view : frame.views) {
+    m.targets[static_cast<size_t>(view.target)]->rendered = true;
+    m.targets[static_cast<size_t>(view.target)]->background_pending = false;
+  }
   m.stats.total_ms = total.elapsedMs();
   return {};
 }

@@ -72,7 +72,8 @@ class Renderer {
   // contents are discarded. The caller keeps ownership and must keep it alive while the target is used.
   core::Result<int> importTarget(std::uint64_t vk_image, std::uint32_t vk_format, int width, int height);
   core::Status setModel(const content::Model& model);  // uploads once; parts drawn per style
-  // Camera image (Rgba8 or Bgr8, sRGB-encoded) stretched to the target; none => dark grey. Copied at once.
+  // Camera image (Rgba8 or Bgr8, sRGB-encoded) stretched to the target; none => dark grey. The pixels are copied
+  // now (the caller may reuse `image`) and reach the GPU inside the next renderFrame() that draws the target.
   core::Status setBackground(int target, const core::Image& image);
   void clearBackground(int target);
   // Call once after the ImGui context exists and fonts are added: uploads the font atlas (ImGui Vulkan backend).
