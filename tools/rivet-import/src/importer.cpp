@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "assembly.hpp"
+#include "deviation.hpp"
 #include "readers.hpp"
 #include "sandbox.hpp"
 
@@ -216,18 +217,26 @@ PartMesh buildPart(Node& n, const ImportOptions& o, bool& regenerated) {
   const float scale =
       pm.vertices.empty() ? 0.f : meshopt_simplifyScale(positions, pm.vertices.size(), sizeof(content::Vertex));
   std::size_t prev = pm.lod0.size();
+  // Each LOD must stay within its bound as measured (meshoptimizer's own error estimate can be optimistic on
+  // CAD meshes): simplify, measure the deviation, and tighten the simplifier's target until it holds.
   for (std::size_t b = 0; b < o.lod_errors_mm.size() && scale > 0 && pm.lod0.size() >= 3 * 16; ++b) {
-    const float rel = static_cast<float>(o.lod_errors_mm[b] * 0.001) / scale;
-    std::vector<std::uint32_t> lod(pm.lod0.size());
-    float err = 0;
-    const std::size_t count = meshopt_simplify(lod.data(), pm.lod0.data(), pm.lod0.size(), positions,
-                                               pm.vertices.size(), sizeof(content::Vertex), 0, rel, 0, &err);
-    if (count == 0) break;
-    if (count > prev * 9 / 10) continue;
-    lod.resize(count);
-    if (o.optimize) meshopt_optimizeVertexCache(lod.data(), lod.data(), count, pm.vertices.size());
-    pm.lods.push_back({std::move(lod), err * scale, b});
-    prev = count;
+    const double bound_m = o.lod_errors_mm[b] * 0.001;
+    float rel = static_cast<float>(bound_m) / scale;
+    bool accepted = false;
+    for (int attempt = 0; attempt < 5 && !accepted; ++attempt, rel *= 0.5f) {
+      std::vector<std::uint32_t> lod(pm.lod0.size());
+      float err = 0;
+      const std::size_t count = meshopt_simplify(lod.data(), pm.lod0.data(), pm.lod0.size(), positions,
+                                                 pm.vertices.size(), sizeof(content::Vertex), 0, rel, 0, &err);
+      if (count == 0 || count > prev * 9 / 10) break;  // vanished, or not worth a level
+      lod.resize(count);
+      const double measured = measuredDeviation(pm.vertices, pm.lod0, lod, bound_m);
+      if (measured > bound_m) continue;
+      if (o.optimize) meshopt_optimizeVertexCache(lod.data(), lod.data(), count, pm.vertices.size());
+      pm.lods.push_back({std::move(lod), static_cast<float>(std::max<double>(err * scale, measured)), b});
+      prev = count;
+      accepted = true;
+    }
   }
   return pm;
 }

@@ -1,0 +1,309 @@
+// Benchmark: runtime model load (.rmdl, mmap) vs Assimp ReadFile of the source, resident memory after load, import
+// time of the 646k-triangle model, and each LOD's measured surface deviation against its bound. One run, same files.
+#include <gtest/gtest.h>
+
+#include <assimp/Importer.hpp>
+#include <assimp/postprocess.h>
+#include <assimp/scene.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <unordered_map>
+
+#include "rivet/content/model_file.hpp"
+#include "rivet/import/importer.hpp"
+
+namespace fs = std::filesystem;
+using namespace rivet;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+fs::path cad() {
+  const char* env = std::getenv("RIVET_SHARED_DATA");
+  return fs::path(env != nullptr ? env : RIVET_SOURCE_DIR "/../shared/data") / "cad";
+}
+
+// Resident memory of this process from /proc/self/status: {total, anonymous} in bytes.
+std::pair<double, double> resident() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  double total = 0, anon = 0, kb = 0;
+  while (in >> key) {
+    if (key == "VmRSS:" && in >> kb) total = kb * 1024;
+    else if (key == "RssAnon:" && in >> kb) anon = kb * 1024;
+  }
+  return {total, anon};
+}
+
+struct Sample {
+  double seconds = 0;
+  double rss_mb = 0;       // resident growth caused by the operation (what stays after it returns)
+  double rss_anon_mb = 0;  // of which anonymous (heap) memory; the rest is file pages shared with the page cache
+  bool ok = false;
+};
+
+// Runs `op` in a fresh child process (cold allocator, fresh mapping; file in the page cache) and measures it.
+Sample inChild(const std::function<bool()>& op) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    const auto before = resident();
+    const auto t0 = Clock::now();
+    const bool ok = op();
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const auto after = resident();
+    constexpr double kMb = 1024.0 * 1024.0;
+    Sample r{s, (after.first - before.first) / kMb, (after.second - before.second) / kMb, ok};
+    [[maybe_unused]] auto n = ::write(fds[1], &r, sizeof r);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  Sample r{};
+  [[maybe_unused]] auto n = ::read(fds[0], &r, sizeof r);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return r;
+}
+
+Sample median(const std::function<bool()>& op, int runs) {
+  std::vector<Sample> s;
+  for (int i = 0; i < runs; ++i) s.push_back(inChild(op));
+  std::sort(s.begin(), s.end(), [](const Sample& a, const Sample& b) { return a.seconds < b.seconds; });
+  Sample m = s[s.size() / 2];
+  for (const auto& x : s) m.ok = m.ok && x.ok;
+  return m;
+}
+
+// ---- point to triangle-mesh distance with a uniform grid (for the LOD deviation check) ----
+using P3 = std::array<double, 3>;
+P3 sub(const P3& a, const P3& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
+double dot(const P3& a, const P3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+
+// Ericson, Real-Time Collision Detection 5.1.5.
+double pointTriangleDistance(const P3& p, const P3& a, const P3& b, const P3& c) {
+  const P3 ab = sub(b, a), ac = sub(c, a), ap = sub(p, a);
+  const double d1 = dot(ab, ap), d2 = dot(ac, ap);
+  P3 q;
+  if (d1 <= 0 && d2 <= 0) q = a;
+  else {
+    const P3 bp = sub(p, b);
+    const double d3 = dot(ab, bp), d4 = dot(ac, bp);
+    const P3 cp = sub(p, c);
+    const double d5 = dot(ab, cp), d6 = dot(ac, cp);
+    const double vc = d1 * d4 - d3 * d2, vb = d5 * d2 - d1 * d6, va = d3 * d6 - d5 * d4;
+    if (d3 >= 0 && d4 <= d3) q = b;
+    else if (vc <= 0 && d1 >= 0 && d3 <= 0) {
+      const double v = d1 / (d1 - d3);
+      q = {a[0] + v * ab[0], a[1] + v * ab[1], a[2] + v * ab[2]};
+    } else if (d6 >= 0 && d5 <= d6) q = c;
+    else if (vb <= 0 && d2 >= 0 && d6 <= 0) {
+      const double w = d2 / (d2 - d6);
+      q = {a[0] + w * ac[0], a[1] + w * ac[1], a[2] + w * ac[2]};
+    } else if (va <= 0 && (d4 - d3) >= 0 && (d5 - d6) >= 0) {
+      const double w = (d4 - d3) / ((d4 - d3) + (d5 - d6));
+      q = {b[0] + w * (c[0] - b[0]), b[1] + w * (c[1] - b[1]), b[2] + w * (c[2] - b[2])};
+    } else {
+      const double denom = 1.0 / (va + vb + vc);
+      const double v = vb * denom, w = vc * denom;
+      q = {a[0] + ab[0] * v + ac[0] * w, a[1] + ab[1] * v + ac[1] * w, a[2] + ab[2] * v + ac[2] * w};
+    }
+  }
+  const P3 d = sub(p, q);
+  return std::sqrt(dot(d, d));
+}
+
+class TriangleGrid {
+ public:
+  TriangleGrid(const content::Model& m, std::uint32_t first, std::uint32_t count, double cell) : m_(m), cell_(cell) {
+    for (std::uint32_t k = first; k < first + count; k += 3) {
+      P3 lo{1e30, 1e30, 1e30}, hi{-1e30, -1e30, -1e30};
+      for (int v = 0; v < 3; ++v)
+        for (int a = 0; a < 3; ++a) {
+          const double x = m.vertices[m.indices[k + static_cast<std::uint32_t>(v)]].position[static_cast<std::size_t>(a)];
+          lo[static_cast<std::size_t>(a)] = std::min(lo[static_cast<std::size_t>(a)], x);
+          hi[static_cast<std::size_t>(a)] = std::max(hi[static_cast<std::size_t>(a)], x);
+        }
+      for (long x = key(lo[0]); x <= key(hi[0]); ++x)
+        for (long y = key(lo[1]); y <= key(hi[1]); ++y)
+          for (long z = key(lo[2]); z <= key(hi[2]); ++z) cells_[hash(x, y, z)].push_back(k);
+    }
+  }
+  // Distance from p to the nearest triangle, searching up to `radius` (returns +inf beyond it).
+  double distance(const P3& p, double radius) const {
+    double best = std::numeric_limits<double>::infinity();
+    for (long x = key(p[0] - radius); x <= key(p[0] + radius); ++x)
+      for (long y = key(p[1] - radius); y <= key(p[1] + radius); ++y)
+        for (long z = key(p[2] - radius); z <= key(p[2] + radius); ++z) {
+          const auto it = cells_.find(hash(x, y, z));
+          if (it == cells_.end()) continue;
+          for (std::uint32_t k : it->second) best = std::min(best, pointTriangleDistance(p, at(k), at(k + 1), at(k + 2)));
+        }
+    return best <= radius ? best : std::numeric_limits<double>::infinity();
+  }
+
+ private:
+  long key(double v) const { return static_cast<long>(std::floor(v / cell_)); }
+  static std::uint64_t hash(long x, long y, long z) {
+    return (static_cast<std::uint64_t>(x) * 73856093u) ^ (static_cast<std::uint64_t>(y) * 19349663u) ^
+           (static_cast<std::uint64_t>(z) * 83492791u);
+  }
+  P3 at(std::uint32_t k) const {
+    const auto& p = m_.vertices[m_.indices[k]].position;
+    return {p[0], p[1], p[2]};
+  }
+  const content::Model& m_;
+  double cell_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> cells_;
+};
+
+// Symmetric deviation between a part's LOD0 and one of its LODs, sampled at vertices and triangle centroids,
+// searched up to `cap` metres (beyond the cap the sample counts as "beyond").
+struct Deviation {
+  double max_m = 0;
+  std::size_t beyond = 0, samples = 0;
+};
+
+Deviation deviation(const content::Model& m, const content::Part& p, const content::PartLod& l, double cap) {
+  Deviation d;
+  const TriangleGrid g0(m, p.first_index, p.index_count, std::max(cap, 1e-4));
+  const TriangleGrid g1(m, l.first_index, l.index_count, std::max(cap, 1e-4));
+  const auto sample = [&](const TriangleGrid& g, std::uint32_t first, std::uint32_t count) {
+    for (std::uint32_t k = first; k < first + count; k += 3) {
+      P3 c{0, 0, 0};
+      for (int v = 0; v < 3; ++v) {
+        const auto& q = m.vertices[m.indices[k + static_cast<std::uint32_t>(v)]].position;
+        const P3 pv{q[0], q[1], q[2]};
+        for (int a = 0; a < 3; ++a) c[static_cast<std::size_t>(a)] += pv[static_cast<std::size_t>(a)] / 3;
+        const double dv = g.distance(pv, cap);
+        ++d.samples;
+        if (std::isinf(dv)) ++d.beyond; else d.max_m = std::max(d.max_m, dv);
+      }
+      const double dc = g.distance(c, cap);
+      ++d.samples;
+      if (std::isinf(dc)) ++d.beyond; else d.max_m = std::max(d.max_m, dc);
+    }
+  };
+  sample(g0, l.first_index, l.index_count);  // LOD surface -> original
+  sample(g1, p.first_index, p.index_count);  // original -> LOD surface
+  return d;
+}
+
+}  // namespace
+
+TEST(BenchContent, LoadImportAndLods) {
+#ifdef NDEBUG
+  constexpr bool kOptimised = true;
+#else
+  constexpr bool kOptimised = false;
+#endif
+  std::ostringstream table;
+  table << "| model | triangles | Assimp ReadFile, no post-processing | Assimp ReadFile, render-ready | .rmdl load, full "
+           "verify | .rmdl load, structure only | speed-up vs render-ready (vs no post-proc.) | RSS Assimp no-pp / "
+           "render-ready (anon) | RSS .rmdl full (anon) | RSS .rmdl structure (anon) | import (1 core) |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::ostringstream lods;
+  lods << "| model | part | LOD | bound mm | reported mm | measured max mm | samples beyond 2x bound | triangles |\n"
+       << "|---|---|---|---|---|---|---|---|\n";
+  const fs::path tmp = fs::temp_directory_path() / ("rivet_bench_" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  for (const char* rel : {"derived-occt/linkrods_fine_646k.glb", "derived-occt/box_sides_assembly.glb"}) {
+    const fs::path src = cad() / rel;
+    ASSERT_TRUE(fs::exists(src)) << src;
+    import::ImportOptions o;
+    o.inputs = {src.string()};
+    const auto t0 = Clock::now();
+    auto r = import::importModel(o);
+    const double import_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    const fs::path out = tmp / (src.stem().string() + ".rmdl");
+    ASSERT_TRUE(content::saveModel(out.string(), r->model).ok());
+    const std::size_t triangles = r->summary.triangles;
+
+    const std::string src_path = src.string(), out_path = out.string();
+    // Peers: Assimp's plain parse, and Assimp producing what the .rmdl stores (triangles, welded vertices, smooth
+    // normals, vertex-cache order). The scene is kept alive so its memory is counted.
+    const auto assimpRead = [&](unsigned flags) {
+      return [&src_path, flags] {
+        static Assimp::Importer* keep = nullptr;
+        keep = new Assimp::Importer();
+        return keep->ReadFile(src_path, flags) != nullptr;
+      };
+    };
+    const Sample assimp_raw = median(assimpRead(0), 5);
+    const Sample assimp = median(assimpRead(aiProcess_Triangulate | aiProcess_JoinIdenticalVertices |
+                                            aiProcess_GenSmoothNormals | aiProcess_ImproveCacheLocality |
+                                            aiProcess_SortByPType), 3);
+    const Sample full = median([&] {
+      static content::Model keep;
+      auto m = content::loadModel(out_path);
+      if (!m) return false;
+      keep = std::move(*m);
+      return keep.indices.size() > 0;
+    }, 7);
+    const Sample structure = median([&] {
+      static content::Model keep;
+      auto m = content::loadModel(out_path, content::ModelLoadOptions{content::ModelVerify::Structure});
+      if (!m) return false;
+      keep = std::move(*m);
+      return keep.indices.size() > 0;
+    }, 7);
+    ASSERT_TRUE(assimp_raw.ok && assimp.ok && full.ok && structure.ok);
+    const double speedup = assimp.seconds / full.seconds;
+    table.setf(std::ios::fixed);
+    table.precision(1);
+    table << "| " << src.filename().string() << " | " << triangles << " | " << assimp_raw.seconds * 1000 << " ms | "
+          << assimp.seconds * 1000 << " ms | " << full.seconds * 1000 << " ms | " << structure.seconds * 1000
+          << " ms | " << speedup << "x (" << assimp_raw.seconds / full.seconds << "x) | " << assimp_raw.rss_mb
+          << " / " << assimp.rss_mb << " MB (" << assimp_raw.rss_anon_mb << " / " << assimp.rss_anon_mb << ") | "
+          << full.rss_mb << " MB (" << full.rss_anon_mb << ") | " << structure.rss_mb << " MB ("
+          << structure.rss_anon_mb << ") | " << import_s << " s |\n";
+    EXPECT_GE(speedup, 20.0) << src;
+    EXPECT_LE(full.rss_mb, assimp.rss_mb / 3.0) << src;
+    if (kOptimised && triangles > 600000) {
+      EXPECT_LE(import_s, 10.0);
+    }
+
+    // LOD deviation: measured against the bound for every part and level.
+    const auto& m = r->model;
+    for (const auto& p : m.parts)
+      for (std::size_t li = 0; li < p.lods.size(); ++li) {
+        const auto& l = p.lods[li];
+        // The bound belongs to the LOD whose reported error is below it: find the smallest bound >= reported.
+        double b = o.lod_errors_mm.back() * 0.001;
+        for (double x : o.lod_errors_mm)
+          if (x * 0.001 >= l.error_m * 0.9999) {
+            b = x * 0.001;
+            break;
+          }
+        const Deviation d = deviation(m, p, l, 2 * b);
+        lods.setf(std::ios::fixed);
+        lods.precision(3);
+        lods << "| " << src.filename().string() << " | " << p.id << " | " << li + 1 << " | " << b * 1000 << " | "
+             << l.error_m * 1000 << " | " << d.max_m * 1000 << " | " << d.beyond << "/" << d.samples << " | "
+             << l.index_count / 3 << " |\n";
+        EXPECT_LE(l.error_m, b * 1.0001) << p.id << " LOD" << li + 1;
+        EXPECT_EQ(d.beyond, 0u) << p.id << " LOD" << li + 1;
+        EXPECT_LE(d.max_m, b * 1.25) << p.id << " LOD" << li + 1 << " measured " << d.max_m * 1000 << " mm";
+      }
+  }
+  const std::string report = "Build: " + std::string(kOptimised ? "optimised (NDEBUG)" : "debug/sanitised") +
+                             "\n\n" + table.str() + "\n" + lods.str();
+  std::cout << report;
+  fs::create_directories(fs::path(RIVET_BINARY_DIR) / "bench");
+  std::ofstream(fs::path(RIVET_BINARY_DIR) / "bench" / "content.md") << report;
+  fs::remove_all(tmp);
+}
