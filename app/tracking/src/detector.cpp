@@ -131,9 +131,10 @@ struct MarkerDetector::Impl {
       apriltag_detections_destroy(found);
       return;
     }
-    std::vector<std::vector<cv::Point2f>> corners;
+    std::vector<std::vector<cv::Point2f>> corners, rejected;
     std::vector<int> ids;
-    cv::aruco::detectMarkers(sub, dict, corners, ids, params);
+    cv::aruco::detectMarkers(sub, dict, corners, ids, params, rejected);
+    const size_t first = out.size();
     for (size_t i = 0; i < ids.size(); ++i) {
       // With Rivet's parameters OpenCV may return the same square twice (contours of two threshold scales).
       const cv::Point2f ci = (corners[i][0] + corners[i][1] + corners[i][2] + corners[i][3]) / 4.0f;
@@ -151,6 +152,97 @@ struct MarkerDetector::Impl {
       d.id = ids[i];
       for (size_t k = 0; k < 4; ++k) {
         const auto& p = c[(k + static_cast<size_t>(corner_rotation)) % 4];
+        d.corners_px[k] = {p.x, p.y};
+      }
+      out.push_back(d);
+    }
+    if (!options.backend_defaults) recoverRejected(gray, roi, rejected, first, out);
+  }
+
+  // Second chance for quads OpenCV found but could not decode (small or blurred markers: its bit extraction uses a
+  // coarse warped grid): refine the edges, sample each cell centre with sub-pixel bilinear reads, require a dark
+  // border ring and a light surround, then let the dictionary identify the bits with at most ~1/3 of its error
+  // correction.
+  void recoverRejected(const cv::Mat& gray, const cv::Rect& roi, const std::vector<std::vector<cv::Point2f>>& rejected,
+                       size_t first, std::vector<Detection>& out) const {
+    const int bits = dict->markerSize;
+    const int n = bits + 2;  // cells across the black square
+    for (const auto& r : rejected) {
+      if (r.size() != 4) continue;
+      std::array<cv::Point2d, 4> c;
+      for (size_t k = 0; k < 4; ++k) c[k] = {r[k].x + 0.0 + roi.x, r[k].y + 0.0 + roi.y};
+      // Clockwise in the image (y down) so that the sampled grid is not mirrored.
+      const cv::Point2d e1 = c[1] - c[0], e2 = c[2] - c[0];
+      if (e1.x * e2.y - e1.y * e2.x < 0) std::swap(c[1], c[3]);
+      double min_side = 1e9;
+      for (size_t k = 0; k < 4; ++k) min_side = std::min(min_side, cv::norm(c[(k + 1) % 4] - c[k]));
+      if (min_side < 1.2 * n) continue;
+      const cv::Point2d centre = (c[0] + c[1] + c[2] + c[3]) / 4.0;
+      bool overlaps = false;
+      for (size_t i = first; i < out.size() && !overlaps; ++i) {
+        cv::Point2d oc{0, 0};
+        for (const auto& p : out[i].corners_px) oc += cv::Point2d(p.x, p.y) / 4.0;
+        overlaps = cv::norm(oc - centre) < min_side;
+      }
+      if (overlaps) continue;
+      detail::refineQuadEdges(gray, c, n);
+      const cv::Point2f src[4] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+      const cv::Point2f dst[4] = {c[0], c[1], c[2], c[3]};
+      const cv::Matx33d H = cv::getPerspectiveTransform(src, dst);
+      auto cell = [&](int row, int col) {
+        double acc = 0;
+        for (const auto& [dx, dy] : {std::pair{0.0, 0.0}, {-0.2, -0.2}, {0.2, -0.2}, {0.2, 0.2}, {-0.2, 0.2}}) {
+          const cv::Vec3d p = H * cv::Vec3d((col + 0.5 + dx) / n, (row + 0.5 + dy) / n, 1);
+          const double x = p[0] / p[2], y = p[1] / p[2];
+          if (x < 0 || y < 0 || x > gray.cols - 1.001 || y > gray.rows - 1.001) return -1.0;
+          const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
+          const double ax = x - x0, ay = y - y0;
+          const std::uint8_t* r0 = gray.ptr<std::uint8_t>(y0) + x0;
+          const std::uint8_t* r1 = gray.ptr<std::uint8_t>(y0 + 1) + x0;
+          acc += (1 - ay) * ((1 - ax) * r0[0] + ax * r0[1]) + ay * ((1 - ax) * r1[0] + ax * r1[1]);
+        }
+        return acc / 5;
+      };
+      // Border ring (cells 0 and n-1) and the surround ring (cells -1 and n).
+      std::vector<double> border, surround;
+      bool outside = false;
+      for (int i = -1; i <= n && !outside; ++i) {
+        for (int j = -1; j <= n; ++j) {
+          const bool ring_out = i == -1 || j == -1 || i == n || j == n;
+          const bool ring_in = !ring_out && (i == 0 || j == 0 || i == n - 1 || j == n - 1);
+          if (!ring_out && !ring_in) continue;
+          const double v = cell(i, j);
+          if (v < 0) {
+            outside = true;
+            break;
+          }
+          (ring_out ? surround : border).push_back(v);
+        }
+      }
+      if (outside) continue;
+      double dark = 0, light = 0;
+      for (double v : border) dark += v;
+      for (double v : surround) light += v;
+      dark /= static_cast<double>(border.size());
+      light /= static_cast<double>(surround.size());
+      if (light - dark < 25) continue;
+      const double mid = (dark + light) / 2;
+      int border_wrong = 0, surround_dark = 0;
+      for (double v : border) border_wrong += v >= mid ? 1 : 0;
+      for (double v : surround) surround_dark += v < mid ? 1 : 0;
+      if (border_wrong > 0 || surround_dark * 4 > static_cast<int>(surround.size())) continue;
+      cv::Mat code(bits, bits, CV_8UC1);
+      for (int i = 0; i < bits; ++i)
+        for (int j = 0; j < bits; ++j) code.at<std::uint8_t>(i, j) = cell(i + 1, j + 1) > mid ? 1 : 0;
+      int id = -1, rotation = 0;
+      if (!dict->identify(code, id, rotation, 0.34)) continue;
+      Detection d;
+      d.id = id;
+      // Same convention as OpenCV's own identification: corner 0 is the marker's top-left after the rotation.
+      std::array<cv::Point2d, 4> rot;
+      for (size_t k = 0; k < 4; ++k) rot[k] = c[(k + 4 - static_cast<size_t>(rotation)) % 4];
+      for (size_t k = 0; k < 4; ++k) {
+        const auto& p = rot[(k + static_cast<size_t>(corner_rotation)) % 4];
         d.corners_px[k] = {p.x, p.y};
       }
       out.push_back(d);

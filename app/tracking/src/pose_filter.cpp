@@ -21,7 +21,8 @@ core::Vec3d shrink(const core::Vec3d& v, double band) {
 
 }  // namespace
 
-core::Pose PoseFilter::update(const core::Pose& measured, std::int64_t time_ns) {
+core::Pose PoseFilter::update(const core::Pose& measured, std::int64_t time_ns, double translation_sigma_m,
+                              double rotation_sigma_rad) {
   const bool jump = initialized_ && (core::translationDifferenceM(measured, state_) > options_.reset_translation_m ||
                                      core::rotationDifferenceDeg(measured, state_) > options_.reset_rotation_deg);
   if (!initialized_ || time_ns <= last_ns_ || jump) {
@@ -42,8 +43,13 @@ core::Pose PoseFilter::update(const core::Pose& measured, std::int64_t time_ns) 
   const core::Vec3d dmeas = (last_measured_.R.transposed() * measured.R).toRotationVector();
   angular_ = angular_ + (dmeas * (1.0 / dt) - angular_) * ad;
   last_measured_ = measured;
-  const core::Vec3d v = shrink(velocity_, options_.translation_deadband_mps);
-  const core::Vec3d w = shrink(angular_, options_.rotation_deadband_radps);
+  // Noise of the low-passed speed for white measurement noise sigma (per axis, 3 axes): sigma sqrt(2) / dt, reduced
+  // by the low-pass (sqrt(a / (2 - a))).
+  const double speed_noise = std::sqrt(3.0 * 2.0) / dt * std::sqrt(ad / (2.0 - ad));
+  const double band_t = std::max(options_.translation_deadband_mps, 2.5 * translation_sigma_m * speed_noise);
+  const double band_r = std::max(options_.rotation_deadband_radps, 2.5 * rotation_sigma_rad * speed_noise);
+  const core::Vec3d v = shrink(velocity_, band_t);
+  const core::Vec3d w = shrink(angular_, band_r);
 
   // Predict, then correct towards the measurement with the speed-dependent gain.
   core::Pose pred = state_;

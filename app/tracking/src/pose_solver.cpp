@@ -94,9 +94,17 @@ Pose refine(const core::CameraModel& cam, const Correspondences& c, const Pose& 
   return p.t.z > 0 && std::isfinite(p.t.z) ? p : seed;
 }
 
-// 1-sigma 3D error (mm) at the worst of `points` (object frame) for pose T fitted to `c` with pixel noise `sigma`.
-double registrationErrorMm(const core::CameraModel& cam, const Pose& T, const Correspondences& c, double sigma,
-                           const std::vector<Vec3d>& points) {
+struct Uncertainty {
+  double registration_mm = 0;
+  double translation_sigma_m = 0;
+  double rotation_sigma_rad = 0;
+};
+
+// 1-sigma 3D error (mm) at the worst of `points` (object frame) for pose T fitted to `c` with pixel noise `sigma`,
+// and the per-axis sigmas of the pose itself.
+Uncertainty registrationError(const core::CameraModel& cam, const Pose& T, const Correspondences& c, double sigma,
+                              const std::vector<Vec3d>& points) {
+  Uncertainty u;
   cv::Vec3d r, t;
   detail::poseToRvecTvec(T, r, t);
   std::vector<cv::Point2d> proj;
@@ -105,8 +113,14 @@ double registrationErrorMm(const core::CameraModel& cam, const Pose& T, const Co
   const cv::Mat j6 = jac.colRange(0, 6);
   const cv::Mat jtj = j6.t() * j6;
   cv::Mat cov;
-  if (cv::invert(jtj, cov, cv::DECOMP_SVD) <= 0) return 1e6;
+  if (cv::invert(jtj, cov, cv::DECOMP_SVD) <= 0) {
+    u.registration_mm = 1e6;
+    u.translation_sigma_m = u.rotation_sigma_rad = 1.0;
+    return u;
+  }
   cov *= sigma * sigma;
+  u.rotation_sigma_rad = std::sqrt(std::max(0.0, cv::trace(cov(cv::Rect(0, 0, 3, 3)))[0] / 3));
+  u.translation_sigma_m = std::sqrt(std::max(0.0, cv::trace(cov(cv::Rect(3, 3, 3, 3)))[0] / 3));
   double worst = 0;
   const double eps = 1e-6;
   for (const Vec3d& x : points) {
@@ -128,7 +142,8 @@ double registrationErrorMm(const core::CameraModel& cam, const Pose& T, const Co
     const double e = std::sqrt(std::max(0.0, cv::trace(cp)[0]));
     worst = std::max(worst, e);
   }
-  return worst * 1000.0;
+  u.registration_mm = worst * 1000.0;
+  return u;
 }
 
 }  // namespace
@@ -243,8 +258,11 @@ core::Result<MapPose> solveMapPose(const std::vector<Detection>& detections, con
     out.ambiguity_ratio = mp->ambiguity_ratio;
     out.used_ids = {s.det->id};
     const Correspondences c = build(seen);
-    out.registration_error_mm =
-        registrationErrorMm(camera, out.T_camera_machine, c, sigmaFor(out.reprojection_rms_px, 4), extent);
+    const Uncertainty u =
+        registrationError(camera, out.T_camera_machine, c, sigmaFor(out.reprojection_rms_px, 4), extent);
+    out.registration_error_mm = u.registration_mm;
+    out.translation_sigma_m = u.translation_sigma_m;
+    out.rotation_sigma_rad = u.rotation_sigma_rad;
     return out;
   }
 
@@ -301,8 +319,10 @@ core::Result<MapPose> solveMapPose(const std::vector<Detection>& detections, con
   out.reprojection_rms_px = rms(camera, T, all.object, all.image, 0, all.object.size());
   for (const auto& s : use) out.used_ids.push_back(s.det->id);
   std::sort(out.rejected_ids.begin(), out.rejected_ids.end());
-  out.registration_error_mm =
-      registrationErrorMm(camera, T, all, sigmaFor(out.reprojection_rms_px, all.object.size()), extent);
+  const Uncertainty u = registrationError(camera, T, all, sigmaFor(out.reprojection_rms_px, all.object.size()), extent);
+  out.registration_error_mm = u.registration_mm;
+  out.translation_sigma_m = u.translation_sigma_m;
+  out.rotation_sigma_rad = u.rotation_sigma_rad;
   return out;
 }
 

@@ -337,7 +337,8 @@ TrackResult Tracker::process(const core::Image& frame, std::int64_t capture_time
   out.marker_ids = solved->used_ids;
   out.rejected_ids = solved->rejected_ids;
   out.T_camera_machine_raw = solved->T_camera_machine;
-  out.T_camera_machine = s.options.enable_filter ? s.filter.update(solved->T_camera_machine, capture_time_ns)
+  out.T_camera_machine = s.options.enable_filter ? s.filter.update(solved->T_camera_machine, capture_time_ns,
+                                                                  solved->translation_sigma_m, solved->rotation_sigma_rad)
                                                   : solved->T_camera_machine;
   s.last_output = out.T_camera_machine;
   out.reprojection_rms_px = solved->reprojection_rms_px;

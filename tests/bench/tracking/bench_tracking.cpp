@@ -133,6 +133,7 @@ DetStats runDetection(const Config& cfg, const std::vector<Frame>& frames, const
       const auto corners = tracking::markerCorners(m.size_m);
       for (size_t k = 0; k < 4; ++k) truth[k] = tracking::projectPoint(cam, m.T_machine_marker * corners[k]);
       const double side = std::hypot(truth[1].x - truth[0].x, truth[1].y - truth[0].y);
+      const int found_before = s.found;
       for (size_t i = 0; i < found.size(); ++i) {
         if (used[i] || found[i].id != m.id) continue;
         double d = 0;
@@ -155,6 +156,12 @@ DetStats runDetection(const Config& cfg, const std::vector<Frame>& frames, const
           if (rerr > 10) ++s.flips;
         }
         break;
+      }
+      if (s.found == found_before && std::getenv("RIVET_BENCH_DEBUG") != nullptr) {
+        const Vec3d n{m.T_machine_marker.R(0, 2), m.T_machine_marker.R(1, 2), m.T_machine_marker.R(2, 2)};
+        std::printf("    %s missed id %d: %.0f px, tilt %.0f deg, %s\n", cfg.name.c_str(), m.id, side,
+                    std::acos(std::abs(n.dot(m.T_machine_marker.t * (1.0 / m.T_machine_marker.t.norm())))) * 180 / M_PI,
+                    fr.condition.c_str());
       }
     }
     for (bool b : used) s.false_pos += b ? 0 : 1;
@@ -228,7 +235,7 @@ PhotoStats runPhotos(const Config& cfg) {
 struct SeqStats {
   std::vector<double> t_err_mm, r_err_deg, ms;
   std::vector<Vec3d> t;  // for jitter
-  int tracked = 0, flips = 0;
+  int tracked = 0, flips = 0, full_scans = 0, edge_tracked = 0;
 };
 
 double jitterMm(const std::vector<Vec3d>& t) {
@@ -265,28 +272,47 @@ SeqStats runSequenceBaseline(const Config& cfg, const Sequence& seq, const core:
   SeqStats st;
   auto det = tracking::MarkerDetector::create(cfg.dict, cfg.options);
   for (size_t i = 0; i < seq.frames.size(); ++i) {
-    core::Stopwatch sw;
-    const auto found = det->detect(seq.frames[i]);
-    auto mp = tracking::solveMapPose(found, seq.map, cam);
-    st.ms.push_back(sw.elapsedMs());
-    if (!mp) continue;
+    std::vector<Detection> found;
+    std::optional<core::Result<tracking::MapPose>> mp;
+    double best = 1e9;
+    for (int rep = 0; rep < 2; ++rep) {  // best of 2: timing noise of a shared machine
+      core::Stopwatch sw;
+      found = det->detect(seq.frames[i]);
+      mp.emplace(tracking::solveMapPose(found, seq.map, cam));
+      best = std::min(best, sw.elapsedMs());
+    }
+    st.ms.push_back(best);
+    const auto& mpr = *mp;
+    if (!mpr) continue;
     ++st.tracked;
-    st.t_err_mm.push_back(1000 * core::translationDifferenceM(mp->T_camera_machine, seq.truth[i]));
-    const double r = core::rotationDifferenceDeg(mp->T_camera_machine, seq.truth[i]);
+    st.t_err_mm.push_back(1000 * core::translationDifferenceM(mpr->T_camera_machine, seq.truth[i]));
+    const double r = core::rotationDifferenceDeg(mpr->T_camera_machine, seq.truth[i]);
     st.r_err_deg.push_back(r);
     if (r > 10) ++st.flips;
-    st.t.push_back(mp->T_camera_machine.t);
+    st.t.push_back(mpr->T_camera_machine.t);
   }
   return st;
 }
 
 SeqStats runSequenceRivet(const Sequence& seq, const core::CameraModel& cam, tracking::TrackerOptions opt) {
   SeqStats st;
+  // Two identical passes (fresh trackers): per-frame best time, results from the second pass.
+  std::vector<double> first_ms;
+  {
+    auto warm = tracking::Tracker::create(seq.map, cam, opt);
+    for (size_t i = 0; i < seq.frames.size(); ++i) {
+      core::Stopwatch sw;
+      (void)warm->process(seq.frames[i], static_cast<std::int64_t>(i) * 33'333'333);
+      first_ms.push_back(sw.elapsedMs());
+    }
+  }
   auto tr = tracking::Tracker::create(seq.map, cam, opt);
   for (size_t i = 0; i < seq.frames.size(); ++i) {
     core::Stopwatch sw;
     const auto r = tr->process(seq.frames[i], static_cast<std::int64_t>(i) * 33'333'333);
-    st.ms.push_back(sw.elapsedMs());
+    st.ms.push_back(std::min(first_ms[i], sw.elapsedMs()));
+    if (r.full_scan) ++st.full_scans;
+    st.edge_tracked += r.edge_tracked;
     if (!r.tracked) continue;
     ++st.tracked;
     st.t_err_mm.push_back(1000 * core::translationDifferenceM(r.T_camera_machine, seq.truth[i]));
@@ -459,6 +485,10 @@ int main() {
   const auto& a2 = det_stats["AprilTag 3 decimate 2"];
   const auto& a1 = det_stats["AprilTag 3 decimate 1"];
   const double steady = median(mov["Rivet tracker (filtered)"].ms);
+  std::printf("\n  Rivet tracker on the moving sequence: %d full scans, %d marker re-fits without search, mean %.2f ms\n",
+              mov["Rivet tracker (filtered)"].full_scans, mov["Rivet tracker (filtered)"].edge_tracked,
+              std::accumulate(mov["Rivet tracker (filtered)"].ms.begin(), mov["Rivet tracker (filtered)"].ms.end(), 0.0) /
+                  static_cast<double>(mov["Rivet tracker (filtered)"].ms.size()));
   const double a2_seq = median(mov["AprilTag 3 decimate 2"].ms);
   std::printf("\n== Speed ratios ==\n");
   std::printf("  steady-state tracking vs AprilTag dec 2 (moving sequence): %.2f ms vs %.2f ms = %.1fx\n", steady,

@@ -9,16 +9,18 @@
 namespace rivet::tracking {
 
 struct PoseFilterOptions {
-  double min_cutoff_hz = 0.3;          // cutoff when still: lower = less jitter
+  double min_cutoff_hz = 1.0;          // cutoff when still: lower = less jitter
   double beta_translation = 60.0;      // cutoff rise per m/s of translation speed
-  double beta_rotation = 1.5;          // cutoff rise per rad/s of rotation speed
+  double beta_rotation = 5.0;          // cutoff rise per rad/s of rotation speed
   // The state is predicted with the speed estimate (beyond the dead bands below) before each correction, so a
   // steady motion is followed without lag; false = plain One Euro.
   bool predict = true;
-  double derivative_cutoff_hz = 2.0;   // smoothing of the speed estimate
-  // Speeds below these are treated as measurement noise (no cutoff rise): jitter does not open the filter.
-  double translation_deadband_mps = 0.02;
-  double rotation_deadband_radps = 0.08;
+  double derivative_cutoff_hz = 4.0;   // smoothing of the speed estimate
+  // Speeds below a dead band are treated as measurement noise (no cutoff rise, no prediction): jitter does not open
+  // the filter. The band follows the measurement noise given to update() (2.5 sigma of the speed estimate's noise),
+  // and is at least these floors.
+  double translation_deadband_mps = 0.002;
+  double rotation_deadband_radps = 0.005;
   double reset_translation_m = 0.10;   // a jump larger than this restarts the filter (re-acquisition, not motion)
   double reset_rotation_deg = 25.0;
 };
@@ -28,8 +30,10 @@ class PoseFilter {
   explicit PoseFilter(PoseFilterOptions options = {}) : options_(options) {}
 
   // Filtered pose for a new measurement at `time_ns` (monotonic). The first call, a jump beyond the reset thresholds
-  // or a non-increasing time returns the measurement unchanged and restarts the filter.
-  core::Pose update(const core::Pose& measured, std::int64_t time_ns);
+  // or a non-increasing time returns the measurement unchanged and restarts the filter. `translation_sigma_m` and
+  // `rotation_sigma_rad`: 1-sigma per-axis noise of this measurement (e.g. MapPose's), < 0 when unknown.
+  core::Pose update(const core::Pose& measured, std::int64_t time_ns, double translation_sigma_m = -1,
+                    double rotation_sigma_rad = -1);
   void reset() { initialized_ = false; }
   [[nodiscard]] bool initialized() const { return initialized_; }
   [[nodiscard]] const PoseFilterOptions& options() const { return options_; }

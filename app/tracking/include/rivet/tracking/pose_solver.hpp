@@ -54,6 +54,8 @@ struct MapPose {
   core::Pose T_camera_machine;
   double reprojection_rms_px = 0;
   double registration_error_mm = 0;   // 1-sigma 3D error at the worst extent point, from the pose covariance
+  double translation_sigma_m = 0;     // 1-sigma per-axis noise of T_camera_machine's translation (covariance)
+  double rotation_sigma_rad = 0;      // 1-sigma per-axis noise of its rotation
   std::vector<int> used_ids;          // map markers the pose is solved from (sorted)
   std::vector<int> rejected_ids;      // map markers dropped as outliers
   double ambiguity_ratio = 0;         // single-marker solves only (0 otherwise)
