@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <string>
 
 #include "render_test_util.hpp"
 #include "rivet/core/clock.hpp"
@@ -50,9 +51,10 @@ content::Model boxesAndTorus(const std::vector<test::Box>& boxes, int rings, int
   return content::makeModel(std::move(vertices), std::move(indices), std::move(parts));
 }
 
-void runBench(bool validation) {
+void runBench(bool validation, int msaa_samples) {
   RendererOptions options;
   options.enable_validation = validation;
+  options.msaa_samples = msaa_samples;
   options.prefer_software = true;
   auto created = Renderer::create(options);
   ASSERT_TRUE(created.ok()) << created.error().describe();
@@ -104,12 +106,15 @@ void runBench(bool validation) {
   }
   auto image = renderer.readback(*target);
   ASSERT_TRUE(image.ok());
-  test::writeTestPng(validation ? "bench_frame_validation" : "bench_frame", *image);
+  test::writeTestPng(std::string(validation ? "bench_frame_validation" : "bench_frame") + "_msaa" +
+                         std::to_string(renderer.msaaSamples()),
+                     *image);
   EXPECT_EQ(renderer.validationMessageCount(), 0u);
 }
 
-TEST(RenderBench, Frame1280x720NoValidation) { runBench(false); }
-TEST(RenderBench, Frame1280x720WithValidation) { runBench(true); }
+TEST(RenderBench, Frame1280x720NoValidation) { runBench(false, 4); }
+TEST(RenderBench, Frame1280x720NoValidationNoMsaa) { runBench(false, 1); }
+TEST(RenderBench, Frame1280x720WithValidation) { runBench(true, 4); }
 
 }  // namespace
 }  // namespace rivet::render

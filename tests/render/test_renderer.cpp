@@ -167,6 +167,47 @@ TEST_F(RendererTest, CubeCoversItsProjectedCorners) {
   EXPECT_GT(e[0] + e[1] + e[2], 450) << "outline at " << edge.x << "," << edge.y;
 }
 
+TEST_F(RendererTest, SingleSampleModeMatchesMultisampledAwayFromEdges) {
+  const auto camera = test::testCamera(kWidth, kHeight);
+  const Box cube{"cube", {0, 0, 0}, {0.05, 0.05, 0.05}};
+  const content::Model model = test::makeBoxes({cube});
+  const core::Pose pose = test::lookAtOrigin(0.45, 35, 25);
+  ASSERT_TRUE(renderer_->setModel(model).ok());
+  const int target = newTarget();
+  FrameDesc frame;
+  frame.views.push_back(test::makeView(camera, pose, target));
+  const core::Image msaa = render(frame, target);
+
+  RendererOptions options;
+  options.prefer_software = true;
+  options.enable_sync_validation = true;
+  options.msaa_samples = 1;
+  auto single = Renderer::create(options);
+  ASSERT_TRUE(single.ok()) << single.error().describe();
+  EXPECT_EQ((*single)->msaaSamples(), 1);
+  ASSERT_TRUE((*single)->setModel(model).ok());
+  auto single_target = (*single)->createOffscreenTarget(kWidth, kHeight);
+  ASSERT_TRUE(single_target.ok());
+  frame.views[0].target = *single_target;
+  ASSERT_TRUE((*single)->renderFrame(frame).ok());
+  auto aliased = (*single)->readback(*single_target);
+  ASSERT_TRUE(aliased.ok());
+  test::writeTestPng("cube_msaa1", *aliased);
+  int differing = 0;
+  for (int y = 0; y < kHeight; ++y) {
+    for (int x = 0; x < kWidth; ++x) {
+      const auto a = test::pixel(msaa, x, y);
+      const auto b = test::pixel(*aliased, x, y);
+      if (std::abs(a[0] - b[0]) + std::abs(a[1] - b[1]) + std::abs(a[2] - b[2]) > 30) ++differing;
+    }
+  }
+  // Outlines cover the silhouettes in both modes, so the images agree almost everywhere.
+  std::printf("pixels differing by more than 30 between 1x and 4x MSAA: %d of %d\n", differing, kWidth * kHeight);
+  EXPECT_LT(differing, kWidth * kHeight / 100) << "1x and 4x differ beyond anti-aliased edges";
+  EXPECT_FALSE(isBackground(test::pixel(*aliased, kWidth / 2 + 3, kHeight / 2 - 2), kDarkGrey, 3));
+  EXPECT_EQ((*single)->validationMessageCount(), 0u);
+}
+
 TEST_F(RendererTest, HighlightIsAmberAndHiddenPartIsAbsent) {
   const int target = newTarget();
   const auto camera = test::testCamera(kWidth, kHeight);

@@ -428,7 +428,8 @@ core::Status Renderer::Impl::pickDevice(const RendererOptions& options) {
       device_name = props.deviceName;
       const VkSampleCountFlags counts =
           props.limits.framebufferColorSampleCounts & props.limits.framebufferDepthSampleCounts;
-      samples = (counts & VK_SAMPLE_COUNT_4_BIT) != 0 ? VK_SAMPLE_COUNT_4_BIT : VK_SAMPLE_COUNT_1_BIT;
+      samples = (counts & VK_SAMPLE_COUNT_4_BIT) != 0 && options.msaa_samples >= 4 ? VK_SAMPLE_COUNT_4_BIT
+                                                                                  : VK_SAMPLE_COUNT_1_BIT;
     }
   }
   if (ctx.physical == VK_NULL_HANDLE) {

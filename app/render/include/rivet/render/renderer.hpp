@@ -19,6 +19,7 @@ struct RendererOptions {
   bool enable_validation = true;  // VK_LAYER_KHRONOS_validation + debug messenger (tests: always on)
   bool prefer_software = false;   // pick lavapipe even if a GPU exists (for reproducible tests)
   bool enable_sync_validation = false;  // also the layer's synchronization checks (hazards); slower, tests use it
+  int msaa_samples = 4;  // 4 (anti-aliased) or 1 (cheaper on CPU rasterisers); falls back to 1 if unsupported
 };
 
 struct ViewSetup {
