@@ -2,6 +2,7 @@
 #include "assistant.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "rivet/core/clock.hpp"
 #include "rivet/core/log.hpp"
@@ -305,8 +306,33 @@ ui::OverlayModel Assistant::overlayModel(const tracking::TrackResult& track, std
     const int i = model_.findPart(id);
     m.step.highlighted_parts.push_back(i >= 0 ? model_.parts[static_cast<size_t>(i)].name : id);
   }
+  for (const auto& p : v.isolation_points) {
+    std::string line = p.point.id + " \u2014 " + p.point.name.get(plang);
+    if (!p.point.lock.empty()) line += " (" + std::string(lang == ui::Language::Fr ? "cadenas " : "lock ") + p.point.lock + ")";
+    m.step.checklist.push_back({line, p.confirmed});
+  }
+  for (const auto& c : v.conditions) {
+    const tags::TagBinding* b = bindings_.find(c.condition.tag);
+    std::string line = b != nullptr ? tags::tagLabel(*b, tagLang(lang)) : c.condition.tag;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " %s %g %s", procedure::toString(c.condition.op), c.condition.value,
+                  c.condition.unit.c_str());
+    line += buf;
+    if (c.state != procedure::GateState::Ok && !c.reason.empty()) line += " \u2014 " + c.reason.get(plang);
+    m.step.checklist.push_back({line, c.state == procedure::GateState::Ok});
+  }
+  if (v.measurement) {
+    const auto& spec = *v.measurement;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s %g %s  [%g \u2026 %g]%s%s", lang == ui::Language::Fr ? "Nominal" : "Nominal",
+                  spec.nominal, spec.unit.c_str(), spec.min, spec.max, spec.instrument.empty() ? "" : "  \u00B7 ",
+                  spec.instrument.c_str());
+    m.step.checklist.push_back({buf, v.last_value.has_value()});
+  }
+  for (const auto& ppe : v.ppe) m.step.checklist.push_back({(lang == ui::Language::Fr ? "EPI : " : "PPE: ") + ppe.get(plang), false});
   m.step.gate = uiGate(v.gate);
-  m.step.gate_reason = v.gate_reason.get(plang);
+  // With conditions listed, each line already says why it is not met.
+  if (v.conditions.empty()) m.step.gate_reason = v.gate_reason.get(plang);
   for (auto a : v.allowed) {
     if (a == procedure::Action::Abort || a == procedure::Action::Back) continue;
     m.step.actions.push_back(actionLabel(a, lang));
@@ -327,6 +353,13 @@ ui::OverlayModel Assistant::overlayModel(const tracking::TrackResult& track, std
       }
     }
     m.tags.push_back(std::move(row));
+  }
+  for (const auto& alarm : alarms_->shown()) {
+    if (!alarm.active) continue;
+    const std::string& text = lang == ui::Language::Fr ? alarm.message_fr : alarm.message_en;
+    char value[64];
+    std::snprintf(value, sizeof value, " (%.1f)", alarm.value);
+    m.alarms.push_back(std::string(tags::severityText(alarm.severity, tagLang(lang))) + " \u2014 " + text + value);
   }
   return m;
 }

@@ -77,8 +77,10 @@ class Assistant {
   std::unique_ptr<tags::TagStore> store_;
   std::unique_ptr<tags::SimulatedSource> simulator_;
   std::unique_ptr<tags::AlarmEngine> alarms_;
-  std::unique_ptr<render::Renderer> renderer_;
+  // Declared before the renderer so it is destroyed after it: the renderer's UI pass shuts its ImGui backend
+  // down inside the ImGui context the overlay owns.
   std::unique_ptr<ui::Overlay> overlay_;
+  std::unique_ptr<render::Renderer> renderer_;
   Display* display_ = nullptr;
   std::int64_t epoch_ns_ = 0;        // wall-clock time of the first frame (tags and events use wall time)
   std::int64_t last_frame_ns_ = -1;

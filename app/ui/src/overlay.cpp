@@ -48,8 +48,11 @@ const char* stateText(Language lang, Freshness f) {
   return "";
 }
 
-void beginPanel(const char* name, ImVec2 pos, ImVec2 size, const Palette& pal, float border_px) {
-  ImGui::SetNextWindowPos(pos);
+// `pivot` (0..1 per axis) is the point of the panel placed at `pos`: (1,1) anchors its bottom-right corner, so
+// auto-sized panels (height 0) can sit on the bottom edge.
+void beginPanel(const char* name, ImVec2 pos, ImVec2 size, const Palette& pal, float border_px,
+                ImVec2 pivot = ImVec2(0, 0)) {
+  ImGui::SetNextWindowPos(pos, ImGuiCond_Always, pivot);
   ImGui::SetNextWindowSize(size);
   ImGui::PushStyleColor(ImGuiCol_WindowBg, pal.panel_bg);
   ImGui::PushStyleColor(ImGuiCol_Border, pal.accent);
@@ -188,6 +191,18 @@ void Overlay::buildPass(const OverlayModel& model, int width, int height, double
       ImGui::TextColored(pal.dim_text, "%s", tr(lang, "parts").data());
       for (const auto& part : step.highlighted_parts) ImGui::TextColored(pal.highlight, "\u25B6 %s", part.c_str());
     }
+    if (!step.checklist.empty()) {
+      ImGui::Spacing();
+      for (const auto& item : step.checklist) {
+        if (item.done) {
+          ImGui::TextColored(pal.ok, "\u2713");
+        } else {
+          ImGui::TextColored(pal.warn, "\u25CB");
+        }
+        ImGui::SameLine();
+        ImGui::TextUnformatted(item.text.c_str());
+      }
+    }
     switch (step.gate) {
       case GateState::None: break;
       case GateState::Open: ImGui::TextColored(pal.ok, "\u2713 %s", tr(lang, "gate_open").data()); break;
@@ -207,35 +222,54 @@ void Overlay::buildPass(const OverlayModel& model, int width, int height, double
   ImGui::PopTextWrapPos();
   endPanel();
 
-  // Live values (bottom right).
+  // Live values (bottom right): a three-column table (label, value, state) so long French labels never overlap.
   if (!model.tags.empty()) {
-    const float tags_w = std::min(w * 0.34f * settings_.text_scale, w - 2 * margin);
-    const float row_h = ImGui::GetTextLineHeightWithSpacing();
-    const float tags_h = row_h * (static_cast<float>(model.tags.size()) + 1.6f) + 24 * scale;
-    beginPanel("##tags", ImVec2(w - tags_w - margin, h - tags_h - margin), ImVec2(tags_w, tags_h), pal, border);
+    const float tags_w = std::min(w * 0.50f * settings_.text_scale, w - 2 * margin);
+    beginPanel("##tags", ImVec2(w - margin, h - margin), ImVec2(tags_w, 0), pal, border, ImVec2(1, 1));
     ImGui::TextColored(pal.dim_text, "%s", tr(lang, "live_values").data());
-    ImGui::Separator();
-    for (const auto& row : model.tags) {
-      ImGui::TextUnformatted(row.label.c_str());
-      ImGui::SameLine(tags_w * 0.50f);
-      if (row.freshness == Freshness::Fresh) {
-        ImGui::TextUnformatted(row.value_text.c_str());
-        ImGui::SameLine(tags_w * 0.78f);
-        if (row.alarm) {
-          ImGui::TextColored(pal.bad, "\u26A0 %s", tr(lang, "alarm").data());
+    if (ImGui::BeginTable("##tag_table", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+      ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthStretch);
+      ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthFixed);
+      ImGui::TableSetupColumn("state", ImGuiTableColumnFlags_WidthFixed);
+      for (const auto& row : model.tags) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(row.label.c_str());
+        ImGui::TableNextColumn();
+        if (row.freshness == Freshness::Fresh) {
+          ImGui::TextUnformatted(row.value_text.c_str());
         } else {
-          ImGui::TextColored(pal.ok, "\u2713 %s", tr(lang, "ok").data());
+          // Stale or bad: the last value stays visible but dimmed; the state column says why.
+          ImGui::TextColored(pal.dim_text, "%s", row.value_text.empty() ? "\u2014" : row.value_text.c_str());
         }
-      } else {
-        // Stale or missing: the old value is shown struck as text, the state spelled out with its age.
-        if (row.freshness == Freshness::Stale) {
-          std::snprintf(line, sizeof line, "\u26A0 %s %.0f s", stateText(lang, row.freshness), row.age_s);
+        ImGui::TableNextColumn();
+        if (row.freshness == Freshness::Fresh) {
+          if (row.alarm) {
+            ImGui::TextColored(pal.bad, "\u26A0 %s", tr(lang, "alarm").data());
+          } else {
+            ImGui::TextColored(pal.ok, "\u2713 %s", tr(lang, "ok").data());
+          }
+        } else if (row.freshness == Freshness::Stale) {
+          ImGui::TextColored(pal.bad, "\u26A0 %s %.0f s", stateText(lang, row.freshness), row.age_s);
         } else {
-          std::snprintf(line, sizeof line, "\u2717 %s", stateText(lang, row.freshness));
+          ImGui::TextColored(pal.bad, "\u2717 %s", stateText(lang, row.freshness));
         }
-        ImGui::TextColored(pal.bad, "%s", line);
       }
+      ImGui::EndTable();
     }
+    endPanel();
+  }
+
+  // Active alarms (bottom left), thick red border and a warning symbol on every line.
+  if (!model.alarms.empty()) {
+    const float alarms_w = std::min(w * 0.40f * settings_.text_scale, w - 2 * margin);
+    Palette alarm_pal = pal;
+    alarm_pal.accent = pal.bad;
+    beginPanel("##alarms", ImVec2(margin, h - margin), ImVec2(alarms_w, 0), alarm_pal, border * 2, ImVec2(0, 1));
+    ImGui::TextColored(pal.bad, "\u26A0 %s (%d)", tr(lang, "alarm").data(), static_cast<int>(model.alarms.size()));
+    ImGui::PushTextWrapPos(0.0f);
+    for (const auto& a : model.alarms) ImGui::TextUnformatted(a.c_str());
+    ImGui::PopTextWrapPos();
     endPanel();
   }
 

@@ -30,6 +30,12 @@ struct TrackingView {
 
 enum class GateState { None, Waiting, Open, Stale, Failed };
 
+// One line of a step's checklist: an isolation point to lock, a live condition, a tolerance, a PPE item.
+struct ChecklistItem {
+  std::string text;
+  bool done = false;      // drawn with a check mark; pending items with an empty box (never colour alone)
+};
+
 struct StepView {
   std::string procedure_title;
   int index = 0;                 // 0-based
@@ -38,6 +44,7 @@ struct StepView {
   std::string title;
   std::string text;
   std::vector<std::string> highlighted_parts;  // human part names
+  std::vector<ChecklistItem> checklist;        // isolation points, gate conditions, measurement spec, PPE
   GateState gate = GateState::None;
   std::string gate_reason;
   std::vector<std::string> actions;            // localised, e.g. "Confirmer"
@@ -59,6 +66,7 @@ struct OverlayModel {
   TrackingView tracking;
   StepView step;
   std::vector<TagRow> tags;
+  std::vector<std::string> alarms;  // active alarms, most severe first, localised ("Bearing temperature high: 74 °C")
   std::string asset;          // e.g. "Cellule 3 — robot FER"
   std::string work_order;     // CMMS work order number, may be empty
 };
