@@ -162,6 +162,11 @@ TEST(Crash, SigkillAtRandomPointsLosesNoAcknowledgedEvent) {
     std::ofstream f(dir / "events.jsonl");
     for (const auto& e : events) f << e.dump() << "\n";
   }
+  // A private copy of the sample procedures: the pack hash must not change under the test when authors edit the pack.
+  fs::create_directories(dir / "pack" / "procedures");
+  for (const auto& f : fs::directory_iterator(std::string(RIVET_SOURCE_DIR) + "/content/samples/robot-cell/procedures")) {
+    fs::copy_file(f.path(), dir / "pack" / "procedures" / f.path().filename());
+  }
   std::vector<std::string> engine_ids;
   for (const auto& e : events) {
     if (e["type"] != "login" && e["type"] != "start") engine_ids.push_back(e["id"]);
@@ -175,7 +180,7 @@ TEST(Crash, SigkillAtRandomPointsLosesNoAcknowledgedEvent) {
     ASSERT_TRUE(s->addUser("jdupont", procedure::Role::Technician, "correct horse battery", kT0).ok());
   };
   auto args = [&](const fs::path& db) {
-    return std::vector<std::string>{RIVET_RUN_PROCEDURE, "--pack", std::string(RIVET_SOURCE_DIR) + "/content/samples/robot-cell",
+    return std::vector<std::string>{RIVET_RUN_PROCEDURE, "--pack", (dir / "pack").string(),
                                     "--procedure", "robot-cell3-gripper-fingers", "--db", db.string(), "--events",
                                     (dir / "events.jsonl").string()};
   };

@@ -26,6 +26,10 @@ class Tools : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     db_ = (dir_ / "r.db").string();
+    fs::create_directories(dir_ / "pack" / "procedures");  // private copy: the pack hash stays put
+    for (const auto& f : fs::directory_iterator(std::string(RIVET_SOURCE_DIR) + "/content/samples/robot-cell/procedures")) {
+      fs::copy_file(f.path(), dir_ / "pack" / "procedures" / f.path().filename());
+    }
     StoreOptions o;
     o.kdf.n = 1u << 10;
     auto s = Store::open(db_, o);
@@ -62,7 +66,7 @@ class Tools : public ::testing::Test {
     std::ofstream f(path);
     for (const auto& e : events) f << e.dump() << "\n";
     f.close();
-    return run(std::string(RIVET_RUN_PROCEDURE) + " --pack " + RIVET_SOURCE_DIR + "/content/samples/robot-cell --procedure " +
+    return run(std::string(RIVET_RUN_PROCEDURE) + " --pack " + (dir_ / "pack").string() + " --procedure " +
                procedure + " --db " + db_ + " --events " + path + " " + extra);
   }
   std::string records(const std::string& args) { return std::string(RIVET_RECORDS) + " " + args; }
@@ -86,8 +90,8 @@ TEST_F(Tools, BadInputGetsOneClearError) {
     std::ofstream f(path);
     f << ev("l", "login", kT0, {{"user", "jdupont"}, {"secret", "technician-secret"}}).dump() << "\n\n{not json\n";
   }
-  r = run(std::string(RIVET_RUN_PROCEDURE) + " --pack " + RIVET_SOURCE_DIR +
-          "/content/samples/robot-cell --procedure robot-cell3-gripper-fingers --db " + db_ + " --events " + path);
+  r = run(std::string(RIVET_RUN_PROCEDURE) + " --pack " + (dir_ / "pack").string() +
+          " --procedure robot-cell3-gripper-fingers --db " + db_ + " --events " + path);
   EXPECT_EQ(r.code, 2);
   ASSERT_FALSE(r.lines.empty());
   EXPECT_EQ(r.lines.back()["where"], path + ":3");
@@ -204,6 +208,27 @@ TEST_F(Tools, VerifyAndExportFromTheCommandLine) {
   EXPECT_NE(v.text.find("TAMPERED"), std::string::npos);
   EXPECT_NE(v.text.find("edited"), std::string::npos) << v.text;
   EXPECT_EQ(run(records("verify " + (dir_ / "missing.db").string())).code, 105);  // CLI11: file does not exist
+}
+
+TEST_F(Tools, ResumeRefusedWhenTheProcedureChanged) {
+  std::vector<json> events = {ev("l", "login", kT0, {{"user", "jdupont"}, {"secret", "technician-secret"}}),
+                              ev("s", "start", kT0), ev("c1", "confirm", kT0 + 1)};
+  auto r = drive("robot-cell3-gripper-fingers", events);
+  ASSERT_EQ(r.code, 0) << r.text;
+  // Someone changes a torque value in the pack (even without a version bump): the open session must not resume.
+  const fs::path file = dir_ / "pack" / "procedures" / "robot-cell3-gripper-fingers.yaml";
+  std::stringstream ss;
+  ss << std::ifstream(file).rdbuf();
+  std::string text = ss.str();
+  const auto pos = text.find("nominal: 1.2");
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, 12, "nominal: 1.5");
+  std::ofstream(file) << text;
+  events.push_back(ev("c2", "confirm", kT0 + 2));
+  r = drive("robot-cell3-gripper-fingers", events);
+  EXPECT_EQ(r.code, 4);
+  ASSERT_FALSE(r.lines.empty());
+  EXPECT_NE(r.lines.back()["error"].get<std::string>().find("cannot resume"), std::string::npos) << r.text;
 }
 
 }  // namespace

@@ -457,6 +457,8 @@ core::Result<Procedure> parseProcedure(std::string_view yaml_text, const std::st
   } catch (const YAML::Exception& e) {
     const std::string where = e.mark.line >= 0 ? source + ":" + std::to_string(e.mark.line + 1) : source;
     return core::makeError("YAML syntax error: " + e.msg, where, "check indentation and quotes on that line");
+  } catch (const std::exception& e) {
+    return core::makeError(std::string("cannot read the procedure: ") + e.what(), source, "check the file is valid YAML");
   }
 }
 
