@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "render_test_util.hpp"
+#include "rivet/content/model_file.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/render/png.hpp"
 #include "rivet/render/renderer.hpp"
@@ -515,6 +516,15 @@ TEST_F(RendererTest, StylingAnAssemblyStylesItsChildren) {
   EXPECT_GT(lift(out), 10) << "ghost part invisible";
   EXPECT_LT(lift(out) * 3, lift(normal)) << "ghost is not faint: " << lift(out) << " vs normal " << lift(normal);
 
+  // A part with triangles of its own does not pass its style to its children (kinematic chains).
+  content::Model chain = boxes;
+  chain.parts[1].parent = 0;
+  ASSERT_TRUE(renderer_->setModel(chain).ok());
+  frame.part_styles = {PartStyle::Highlight};
+  const core::Image chained = render(frame, target);
+  const auto child = test::pixel(chained, static_cast<int>(r.x), static_cast<int>(r.y));
+  EXPECT_GT(child[2], child[0]) << "child of a highlighted part with geometry got highlighted";
+
   content::Model cyclic = model;
   cyclic.parts[0].parent = 7;
   EXPECT_FALSE(renderer_->setModel(cyclic).ok());
@@ -551,6 +561,37 @@ TEST_F(RendererTest, SampleOverlayOnPhoto) {
   const std::string path = test::writeTestPng("sample_overlay", out);
   EXPECT_FALSE(path.empty());
   std::printf("sample overlay: %s\n", path.c_str());
+}
+
+// Opt-in look check on a real imported model: RIVET_RENDER_SAMPLE_MODEL=path/to/model.rmdl (e.g. the robot-cell
+// pack's models/robot.rmdl built by target sample_packs); highlights the part named by RIVET_RENDER_SAMPLE_PART.
+TEST_F(RendererTest, SampleOfImportedModel) {
+  const char* path = std::getenv("RIVET_RENDER_SAMPLE_MODEL");
+  if (path == nullptr) GTEST_SKIP() << "set RIVET_RENDER_SAMPLE_MODEL to a .rmdl file";
+  auto model = content::loadModel(path);
+  ASSERT_TRUE(model.ok()) << model.error().describe();
+  ASSERT_TRUE(renderer_->setModel(*model).ok());
+  const auto& b = model->bounds;
+  const core::Vec3d centre{(b.min[0] + b.max[0]) / 2.0, (b.min[1] + b.max[1]) / 2.0, (b.min[2] + b.max[2]) / 2.0};
+  const double radius = 0.5 * core::Vec3d{b.max[0] - b.min[0], b.max[1] - b.min[1], b.max[2] - b.min[2]}.norm();
+  constexpr int kW = 640, kH = 480;
+  const auto camera = test::testCamera(kW, kH);
+  core::Pose pose = test::lookAtOrigin(2.0 * radius, 35, 20);
+  pose.t = pose.t - pose.R * centre;
+  const int target = newTarget(kW, kH);
+  FrameDesc frame;
+  frame.views.push_back(test::makeView(camera, pose, target));
+  frame.part_styles.assign(model->parts.size(), PartStyle::Normal);
+  const char* part = std::getenv("RIVET_RENDER_SAMPLE_PART");
+  if (part != nullptr && model->findPart(part) >= 0) {
+    frame.part_styles[static_cast<size_t>(model->findPart(part))] = PartStyle::Highlight;
+  }
+  const core::Image out = render(frame, target);
+  std::printf("imported model sample: %s (%zu parts, %zu triangles)\n",
+              test::writeTestPng("sample_imported_model", out).c_str(), model->parts.size(), model->indices.size() / 3);
+  auto mask = renderer_->renderMask(frame.views[0], kW, kH);
+  ASSERT_TRUE(mask.ok());
+  EXPECT_GT(std::count(mask->pixels.begin(), mask->pixels.end(), 255), kW * kH / 50);
 }
 
 }  // namespace

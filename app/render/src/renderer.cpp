@@ -571,15 +571,16 @@ core::Status Renderer::Impl::writeStyles(const std::vector<PartStyle>& frame_sty
     writes[1].pBufferInfo = &styles_info;
     vkUpdateDescriptorSets(ctx.device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
   }
-  // A Normal part inherits the style of its nearest non-Normal ancestor, so styling an assembly node (often
-  // without triangles of its own) styles everything under it; an explicit style on a child wins.
+  // A Normal part takes the style of its nearest styled assembly ancestor: only ancestors without triangles of
+  // their own (assembly nodes) pass their style down, so styling "gearbox" styles its pieces, while styling one link
+  // of a kinematic chain (each link the parent of the next) styles that link only. Explicit child styles win.
   styles.assign(parts.size(), PartStyle::Normal);
   for (size_t i = 0; i < parts.size(); ++i) {
     PartStyle style = i < frame_styles.size() ? frame_styles[i] : PartStyle::Normal;
     int parent = parts[i].parent;
     for (size_t depth = 0; style == PartStyle::Normal && parent >= 0 && depth < parts.size(); ++depth) {
       const auto p = static_cast<size_t>(parent);
-      if (p < frame_styles.size()) style = frame_styles[p];
+      if (p < frame_styles.size() && parts[p].index_count == 0) style = frame_styles[p];
       parent = parts[p].parent;
     }
     styles[i] = style;

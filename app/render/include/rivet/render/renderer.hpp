@@ -31,8 +31,9 @@ struct ViewSetup {
 struct FrameDesc {
   std::vector<ViewSetup> views;        // N views, each with its own view+projection (stereo/XR later)
   std::vector<PartStyle> part_styles;  // one per content::Model part; missing => Normal. A Normal part takes
-                                       // the style of its nearest non-Normal ancestor (style an assembly node
-                                       // to style its children); an explicit child style wins.
+                                       // the style of its nearest styled ancestor that has no triangles of its
+                                       // own (an assembly node: style "gearbox" to style its pieces); parts with
+                                       // geometry pass nothing down (a robot link does not restyle the next).
   bool model_visible = true;           // false when tracking is lost: background + UI only
   float model_opacity = 0.55f;         // Normal parts: shaded, semi-transparent so the photo reads through
   bool draw_ui = false;                // draw ImGui::GetDrawData() on top (UI pass) into every target
