@@ -77,7 +77,7 @@ core::Result<std::unique_ptr<MqttSource>> MqttSource::start(const MqttOptions& o
                            sparkplug::encodeRebirthCommand(static_cast<std::uint64_t>(now / 1'000'000)), 0, false);
     core::log::info("mqtt: connected, receiving live tags");
   };
-  cb.on_connection_lost = [raw] {
+  cb.on_connection_lost = [] {
     core::log::warn("mqtt: connection lost; tags turn STALE after their maximum age, reconnecting");
   };
   auto client = detail::MqttClient::create(options, std::move(cb));

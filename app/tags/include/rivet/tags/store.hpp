@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,18 +45,29 @@ class TagStore {
   [[nodiscard]] std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
  private:
+  // Kept small (the store holds every tag of a site): fields of TagValue without its padding, and ids interned in
+  // an arena instead of one heap string each.
   struct Entry {
-    TagValue value;
-    std::int64_t max_age_ms = kDefaultMaxAgeMs;
+    Value value{0.0};
+    std::int64_t source_time_ns = 0;
+    std::int64_t receive_time_ns = 0;
+    std::int32_t max_age_ms = static_cast<std::int32_t>(kDefaultMaxAgeMs);
+    Quality quality = Quality::Bad;
+    bool present = false;
   };
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
   const Entry* findLocked(std::string_view id) const;
+  Entry& entryLocked(std::string_view id);  // creates with the default max age
+  std::string_view intern(std::string_view id);
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+  std::unordered_map<std::string_view, Entry, Hash, std::equal_to<>> entries_;  // keys point into id_blocks_
+  std::vector<std::unique_ptr<char[]>> id_blocks_;
+  std::size_t block_left_ = 0;
+  char* block_next_ = nullptr;
   std::atomic<std::uint64_t> version_{0};
 };
 
