@@ -35,7 +35,11 @@ std::vector<json> scenario() {
   auto add = [&](json j, bool same_time = false) {
     if (!same_time) t += kS;
     j["time_ns"] = t;
-    if (!j.contains("id")) j["id"] = "e" + std::to_string(++n);
+    if (!j.contains("id")) {
+      std::string id = std::to_string(++n);
+      id.insert(0, 1, 'e');  // not "e" + ...: GCC 12 -O3 raises a false -Wrestrict on that (PR 105651)
+      j["id"] = id;
+    }
     ev.push_back(std::move(j));
   };
   auto zero = [&]() {
