@@ -530,6 +530,26 @@ TEST_F(RendererTest, StylingAnAssemblyStylesItsChildren) {
   EXPECT_FALSE(renderer_->setModel(cyclic).ok());
 }
 
+TEST_F(RendererTest, CameraInsideOrBehindTheModelIsHandled) {
+  const int target = newTarget();
+  const auto camera = test::testCamera(kWidth, kHeight);
+  const Box cube{"cube", {0, 0, 0}, {0.05, 0.05, 0.05}};
+  ASSERT_TRUE(renderer_->setModel(test::makeBoxes({cube})).ok());
+  for (const double distance : {0.0, 0.03, -0.5, 0.051}) {  // inside, inside, behind, crossing the near plane
+    FrameDesc frame;
+    frame.views.push_back(test::makeView(camera, test::lookAtOrigin(distance, 20, 10), target));
+    frame.part_styles = {PartStyle::Highlight};
+    const core::Image out = render(frame, target);
+    EXPECT_EQ(out.width, kWidth) << distance;
+  }
+  FrameDesc bad;
+  bad.views.push_back(test::makeView(camera, test::lookAtOrigin(0.5, 0, 0), target));
+  bad.views[0].T_view_model.at(0, 3) = std::nanf("");
+  const auto refused = renderer_->renderFrame(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("NaN"), std::string::npos);
+}
+
 // A sample overlay on a real photo (opencv_contrib ArUco tutorial image), for people to look at.
 TEST_F(RendererTest, SampleOverlayOnPhoto) {
   const char* data = std::getenv("RIVET_SHARED_DATA");

@@ -1406,6 +1406,13 @@ core::Status Renderer::renderFrame(const FrameDesc& frame) {
                              "give each view its own target");
     }
     used[static_cast<size_t>(view.target)] = true;
+    const auto finite = [](const core::Mat4f& matrix) {
+      return std::all_of(matrix.m.begin(), matrix.m.end(), [](float v) { return std::isfinite(v); });
+    };
+    if (!finite(view.T_view_model) || !finite(view.projection)) {
+      return core::makeError("view matrix contains NaN or infinity", targetWhere(view.target),
+                             "check the pose (T_camera_machine) and camera intrinsics before rendering");
+    }
   }
   if (m.has_model && frame.part_styles.size() > m.parts.size()) {
     return core::makeError("frame has " + std::to_string(frame.part_styles.size()) + " part styles but the model has " +
