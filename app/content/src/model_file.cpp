@@ -278,6 +278,11 @@ core::Result<Model> loadModel(const std::string& path, const ModelLoadOptions& o
       return fail(path, "an index (" + std::to_string(max_index) + ") is not below the vertex count (" +
                             std::to_string(vertex_count) + ")");
   }
+  if (options.verify == ModelVerify::Full) {
+    // The verification pass touched every page; give them back (they stay in the page cache and come back on first
+    // use), so that loading does not pin the whole file in this process's resident memory.
+    ::madvise(const_cast<std::uint8_t*>(base), file_size, MADV_DONTNEED);
+  }
   m.storage = std::move(mapping);
   return m;
 }
@@ -380,7 +385,9 @@ core::Status saveModel(const std::string& path, const Model& m) {
 
   namespace fs = std::filesystem;
   const fs::path target(path);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
+  std::string tmp_name = ".";  // built with appends: GCC 12 -O3 gives a false -Wrestrict on a chain of operator+
+  tmp_name.append(target.filename().string()).append(".tmp.").append(std::to_string(::getpid()));
+  const fs::path tmp = target.parent_path() / tmp_name;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return core::makeError(std::string("cannot create temporary file: ") + std::strerror(errno), tmp.string(),

@@ -131,38 +131,73 @@ class Grid {
 
 }  // namespace
 
-double measuredDeviation(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& original,
-                         const std::vector<std::uint32_t>& simplified, double limit_m) {
-  if (simplified.empty()) return std::numeric_limits<double>::infinity();
-  double worst2 = 0, d2 = 0;
-  const auto pos = [&](std::uint32_t i) { return P3{vertices[i].position[0], vertices[i].position[1], vertices[i].position[2]}; };
-  // Original vertices -> simplified surface (each vertex once).
-  {
-    const Grid g(vertices, simplified);
-    std::vector<char> seen(vertices.size(), 0);
-    for (auto i : original) {
-      if (seen[i]) continue;
-      seen[i] = 1;
-      d2 = g.nearest2(pos(i), limit_m);
-      if (std::isinf(d2)) return d2;
-      worst2 = std::max(worst2, d2);
-    }
+namespace {
+
+using Samples = std::vector<P3>;
+
+// Vertices (once each), triangle centroids and edge midpoints; when there are more than max_triangles triangles,
+// an evenly spaced subset of them (dense meshes: neighbouring samples are a fraction of the bound apart anyway).
+Samples samplesOf(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& idx,
+                  std::size_t max_triangles) {
+  const auto pos = [&](std::uint32_t i) {
+    return P3{vertices[i].position[0], vertices[i].position[1], vertices[i].position[2]};
+  };
+  const std::size_t tris = idx.size() / 3;
+  const std::size_t stride = std::max<std::size_t>(1, (tris + max_triangles - 1) / max_triangles);
+  Samples out;
+  out.reserve(tris / stride * 7 + 8);
+  std::vector<char> seen(vertices.size(), 0);
+  for (std::size_t t = 0; t < tris; t += stride) {
+    const P3 a = pos(idx[3 * t]), b = pos(idx[3 * t + 1]), c = pos(idx[3 * t + 2]);
+    out.push_back({(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3});
+    out.push_back({(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2});
+    out.push_back({(b[0] + c[0]) / 2, (b[1] + c[1]) / 2, (b[2] + c[2]) / 2});
+    out.push_back({(a[0] + c[0]) / 2, (a[1] + c[1]) / 2, (a[2] + c[2]) / 2});
+    for (std::size_t k = 0; k < 3; ++k)
+      if (!seen[idx[3 * t + k]]) {
+        seen[idx[3 * t + k]] = 1;
+        out.push_back(pos(idx[3 * t + k]));
+      }
   }
-  // Simplified centroids and edge midpoints -> original surface.
-  const Grid g(vertices, original);
-  for (std::size_t t = 0; t + 2 < simplified.size(); t += 3) {
-    const P3 a = pos(simplified[t]), b = pos(simplified[t + 1]), c = pos(simplified[t + 2]);
-    const P3 samples[4] = {{(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3},
-                           {(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2},
-                           {(b[0] + c[0]) / 2, (b[1] + c[1]) / 2, (b[2] + c[2]) / 2},
-                           {(a[0] + c[0]) / 2, (a[1] + c[1]) / 2, (a[2] + c[2]) / 2}};
-    for (const auto& s : samples) {
-      d2 = g.nearest2(s, limit_m);
-      if (std::isinf(d2)) return d2;
-      worst2 = std::max(worst2, d2);
-    }
+  return out;
+}
+
+constexpr std::size_t kMaxSampledTriangles = 60000;
+
+}  // namespace
+
+struct DeviationMeter::Impl {
+  const std::vector<content::Vertex>& vertices;
+  Grid original_grid;
+  Samples original_samples;
+};
+
+DeviationMeter::DeviationMeter(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& original)
+    : impl_(std::make_unique<Impl>(Impl{vertices, Grid(vertices, original),
+                                        samplesOf(vertices, original, kMaxSampledTriangles)})) {}
+
+DeviationMeter::~DeviationMeter() = default;
+
+double DeviationMeter::measure(const std::vector<std::uint32_t>& simplified, double limit_m) const {
+  if (simplified.empty()) return std::numeric_limits<double>::infinity();
+  double worst2 = 0;
+  const Grid to_simplified(impl_->vertices, simplified);
+  for (const auto& p : impl_->original_samples) {
+    const double d2 = to_simplified.nearest2(p, limit_m);
+    if (std::isinf(d2)) return d2;
+    worst2 = std::max(worst2, d2);
+  }
+  for (const auto& p : samplesOf(impl_->vertices, simplified, kMaxSampledTriangles)) {
+    const double d2 = impl_->original_grid.nearest2(p, limit_m);
+    if (std::isinf(d2)) return d2;
+    worst2 = std::max(worst2, d2);
   }
   return std::sqrt(worst2);
+}
+
+double measuredDeviation(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& original,
+                         const std::vector<std::uint32_t>& simplified, double limit_m) {
+  return DeviationMeter(vertices, original).measure(simplified, limit_m);
 }
 
 }  // namespace rivet::import

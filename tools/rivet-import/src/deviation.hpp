@@ -2,15 +2,30 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "rivet/content/model.hpp"
 
 namespace rivet::import {
 
-// Largest distance, in metres, between the two surfaces, sampled at the original's vertices (to the simplified
-// surface) and at the simplified triangles' centroids and edge midpoints (to the original surface). Returns a value
+// Largest distance, in metres, between the two surfaces, sampled both ways at vertices, triangle centroids and
+// edge midpoints (on at most 60k evenly spaced triangles per surface). Returns a value
 // above `limit_m` as soon as one sample is farther than `limit_m` (the search stops there).
+// Keeps the original surface's grid and samples for measuring several simplified versions of it.
+class DeviationMeter {
+ public:
+  DeviationMeter(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& original);
+  ~DeviationMeter();
+  DeviationMeter(const DeviationMeter&) = delete;
+  DeviationMeter& operator=(const DeviationMeter&) = delete;
+  [[nodiscard]] double measure(const std::vector<std::uint32_t>& simplified, double limit_m) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 double measuredDeviation(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& original,
                          const std::vector<std::uint32_t>& simplified, double limit_m);
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -217,6 +218,7 @@ PartMesh buildPart(Node& n, const ImportOptions& o, bool& regenerated) {
   const float scale =
       pm.vertices.empty() ? 0.f : meshopt_simplifyScale(positions, pm.vertices.size(), sizeof(content::Vertex));
   std::size_t prev = pm.lod0.size();
+  std::unique_ptr<DeviationMeter> meter;
   // Each LOD must stay within its bound as measured (meshoptimizer's own error estimate can be optimistic on
   // CAD meshes): simplify, measure the deviation, and tighten the simplifier's target until it holds.
   for (std::size_t b = 0; b < o.lod_errors_mm.size() && scale > 0 && pm.lod0.size() >= 3 * 16; ++b) {
@@ -224,16 +226,19 @@ PartMesh buildPart(Node& n, const ImportOptions& o, bool& regenerated) {
     float rel = static_cast<float>(bound_m) / scale;
     bool accepted = false;
     for (int attempt = 0; attempt < 5 && !accepted; ++attempt, rel *= 0.5f) {
-      std::vector<std::uint32_t> lod(pm.lod0.size());
+      // Start from the previous level (much smaller); the measurement below is always against LOD0.
+      const std::vector<std::uint32_t>& from = pm.lods.empty() ? pm.lod0 : pm.lods.back().indices;
+      std::vector<std::uint32_t> lod(from.size());
       float err = 0;
-      const std::size_t count = meshopt_simplify(lod.data(), pm.lod0.data(), pm.lod0.size(), positions,
+      const std::size_t count = meshopt_simplify(lod.data(), from.data(), from.size(), positions,
                                                  pm.vertices.size(), sizeof(content::Vertex), 0, rel, 0, &err);
       if (count == 0 || count > prev * 9 / 10) break;  // vanished, or not worth a level
       lod.resize(count);
-      const double measured = measuredDeviation(pm.vertices, pm.lod0, lod, bound_m);
+      if (!meter) meter = std::make_unique<DeviationMeter>(pm.vertices, pm.lod0);
+      const double measured = meter->measure(lod, bound_m);
       if (measured > bound_m) continue;
       if (o.optimize) meshopt_optimizeVertexCache(lod.data(), lod.data(), count, pm.vertices.size());
-      pm.lods.push_back({std::move(lod), static_cast<float>(std::max<double>(err * scale, measured)), b});
+      pm.lods.push_back({std::move(lod), static_cast<float>(measured), b});
       prev = count;
       accepted = true;
     }
@@ -573,7 +578,7 @@ std::string summaryText(const ImportSummary& s) {
   out << "model  " << s.parts << " parts, " << s.vertices << " vertices, " << s.triangles << " triangles\n";
   for (std::size_t l = 0; l < s.lods.size(); ++l)
     out << "  LOD" << l + 1 << " bound " << s.lods[l].bound_mm << " mm: " << s.lods[l].triangles
-        << " triangles, largest reported error " << s.lods[l].max_error_mm << " mm\n";
+        << " triangles, largest measured deviation " << s.lods[l].max_error_mm << " mm\n";
   out << "bounds [" << s.bounds.min[0] << ", " << s.bounds.min[1] << ", " << s.bounds.min[2] << "] .. ["
       << s.bounds.max[0] << ", " << s.bounds.max[1] << ", " << s.bounds.max[2] << "] m (size "
       << s.bounds.max[0] - s.bounds.min[0] << " x " << s.bounds.max[1] - s.bounds.min[1] << " x "
@@ -596,7 +601,7 @@ std::string summaryJson(const ImportSummary& s, const content::Model& m) {
   j["triangles"] = s.triangles;
   j["lods"] = json::array();
   for (const auto& l : s.lods)
-    j["lods"].push_back({{"bound_mm", l.bound_mm}, {"triangles", l.triangles}, {"max_error_mm", l.max_error_mm}});
+    j["lods"].push_back({{"bound_mm", l.bound_mm}, {"triangles", l.triangles}, {"max_deviation_mm", l.max_error_mm}});
   j["bounds_m"] = {{"min", s.bounds.min}, {"max", s.bounds.max}};
   j["parts"] = json::array();
   for (const auto& p : m.parts) {

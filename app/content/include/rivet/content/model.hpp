@@ -21,8 +21,9 @@ struct Bounds {
   std::array<float, 3> max{0, 0, 0};
 };
 
-// A simplified version of a part's triangles: index range in Model::indices (after the LOD0 ranges) and the
-// geometric error the simplifier reported for it, in metres (0 for LOD0, which is the part's own range).
+// A simplified version of a part's triangles: index range in Model::indices (after the LOD0 ranges) and its
+// measured deviation from the part's full-detail triangles, in metres (rivet-import samples both surfaces and only
+// keeps a level whose deviation is within the bound it was made for).
 struct PartLod {
   std::uint32_t first_index = 0;
   std::uint32_t index_count = 0;

@@ -38,7 +38,7 @@ struct InputSummary {
 
 struct LodSummary {
   double bound_mm = 0;         // requested error bound
-  double max_error_mm = 0;     // largest error the simplifier reported over all parts at this level
+  double max_error_mm = 0;     // largest measured deviation from LOD0 over all parts at this level
   std::size_t triangles = 0;   // total triangles at this level (parts without this level count their finest LOD)
 };
 
