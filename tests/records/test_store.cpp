@@ -7,6 +7,7 @@
 #include <random>
 #include <sstream>
 
+#include "rivet/records/run.hpp"
 #include "rivet/records/store.hpp"
 
 namespace rivet::records {
@@ -319,6 +320,59 @@ TEST_F(StoreTest, RandomAppendsAreNeverLostOrDuplicated) {
     EXPECT_EQ((*events)[i].record.client_id, acked[i].first);
     EXPECT_DOUBLE_EQ((*events)[i].record.event.value, acked[i].second);
   }
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, RecordedRunResumesAndClosesTheSession) {
+  const char* yaml = "id: mini\nversion: '1'\ntitle: {en: M, fr: M}\nsteps:\n"
+                     "  - {id: a, kind: instruction, title: {en: A, fr: A}, text: {en: A, fr: A}}\n"
+                     "  - {id: m, kind: measurement, title: {en: M, fr: M}, text: {en: M, fr: M},"
+                     " measurement: {unit: mm, nominal: 10, min: 9, max: 11}}\n"
+                     "  - {id: s, kind: sign_off, roles: [technician], title: {en: S, fr: S}, text: {en: S, fr: S}}\n";
+  auto p = procedure::parseProcedure(yaml, "mini.yaml");
+  ASSERT_TRUE(p.ok());
+  Store store = open();
+  ASSERT_TRUE(store.addUser("jdupont", Role::Technician, "correct horse battery", kT0).ok());
+  SessionStart start{"jdupont", "", "", "hash-1", "", "OT-7", {}, {}, "start-1"};
+  Event confirm;
+  confirm.type = EventType::Confirm;
+  confirm.time_ns = kT0 + 1;
+  {
+    auto run = RecordedRun::startOrResume(store, p.value(), start, kT0);
+    ASSERT_TRUE(run.ok()) << run.error().describe();
+    EXPECT_FALSE(run->resumed());
+    auto a = run->apply(confirm, "c1");
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->transition.to_step, "m");
+    EXPECT_TRUE(run->apply(confirm, "c1")->ack.duplicate);
+    EXPECT_EQ(run->engine().currentStepId(), "m");
+  }
+  // Another pack (hash) must not resume this session.
+  SessionStart other = start;
+  other.pack_hash = "hash-2";
+  EXPECT_FALSE(RecordedRun::startOrResume(store, p.value(), other, kT0 + 2).ok());
+  auto run = RecordedRun::startOrResume(store, p.value(), start, kT0 + 3);
+  ASSERT_TRUE(run.ok());
+  EXPECT_TRUE(run->resumed());
+  EXPECT_EQ(run->replayedEvents(), 1u);
+  EXPECT_EQ(run->engine().currentStepId(), "m");
+  EXPECT_TRUE(run->apply(confirm, "c1")->ack.duplicate);
+  Event v;
+  v.type = EventType::Value;
+  v.time_ns = kT0 + 4;
+  v.value = 10.2;
+  EXPECT_EQ(run->apply(v, "v1")->transition.outcome, "in_tolerance");
+  Event sign;
+  sign.type = EventType::SignOff;
+  sign.time_ns = kT0 + 5;
+  sign.user = "jdupont";
+  auto last = run->apply(sign, "s1");
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->session_ended);
+  EXPECT_EQ(store.session(run->session().id)->status, SessionStatus::Finished);
+  auto events = store.events(run->session().id);
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ((*events)[1].record.unit, "mm");
   EXPECT_TRUE(store.verify()->ok());
 }
 

@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <set>
 
 #include "pack.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/procedure/engine.hpp"
 #include "rivet/procedure/training.hpp"
+#include "rivet/records/run.hpp"
 #include "rivet/records/store.hpp"
 
 namespace {
@@ -99,34 +99,15 @@ int main(int argc, char** argv) {
   }
 
   std::optional<records::User> user;
-  std::optional<procedure::Engine> engine;
-  std::int64_t session_id = 0;
-  std::set<std::string> stored_ids;
+  std::optional<records::RecordedRun> run;
   JsonLineFaultInjector injector;
-  bool session_open = false;
 
-  // Closes the session (and stores the training score) once the engine has finished or aborted; also run
-  // after a resume, in case the driver died between the last event and the session end.
-  auto endIfDone = [&](std::int64_t time_ns, const std::string& id) -> int {
-    if (!engine || !session_open || !(engine->finished() || engine->aborted())) return 0;
-    const auto status = engine->aborted() ? records::SessionStatus::Aborted : records::SessionStatus::Finished;
-    if (engine->mode() == procedure::Mode::Training) {
-      const procedure::Score score = engine->score();
-      auto existing = store.trainingHistory(user->name, resolved->id);
-      bool stored = false;
-      if (existing) {
-        for (const auto& a : existing->attempts) stored |= a.session_id == session_id;
-      }
-      if (!stored) {
-        if (auto s = store.recordTraining(session_id, score, time_ns); !s) return fail(s.error(), 4, id);
-      }
-    }
-    if (auto s = store.endSession(session_id, status, time_ns); !s) return fail(s.error(), 4, id);
-    session_open = false;
-    ordered_json end{{"session_end", session_id}, {"status", records::toString(status)}};
-    if (engine->mode() == procedure::Mode::Training) {
-      const procedure::Score score = engine->score();
-      if (!engine->faults().empty()) (void)injector.clearAll();
+  auto emitEnd = [&](const records::AppliedEvent& applied) {
+    if (!applied.session_ended) return;
+    ordered_json end{{"session_end", run->session().id}, {"status", records::toString(run->session().status)}};
+    if (applied.score) {
+      const procedure::Score& score = *applied.score;
+      if (!run->engine().faults().empty()) (void)injector.clearAll();
       end["score"] = score.score;
       end["passed"] = score.passed;
       end["errors"] = score.errors;
@@ -134,9 +115,11 @@ int main(int argc, char** argv) {
       end["gate_attempts"] = score.gate_attempts;
       end["hints"] = score.hints;
       end["total_ms"] = score.total_ms;
+      ordered_json steps = ordered_json::array();
+      for (const auto& st : score.steps) steps.push_back({{"step", st.step_id}, {"ms", st.duration_ms}, {"errors", st.errors}});
+      end["steps"] = steps;
     }
     emit(end);
-    return 0;
   };
 
   std::string line;
@@ -168,75 +151,35 @@ int main(int argc, char** argv) {
     }
     if (type == "start") {
       if (!user) return fail(core::makeError("start before login", where, "put a login event first"), 3, id);
-      if (engine) return fail(core::makeError("a session is already running", where, "one start per run"), 2, id);
-      const std::string start_id = id;
-      std::optional<records::Session> open = store.findSessionByStartId(user->name, start_id);
-      if (!open) open = store.findOpenSession(user->name, resolved->id);
-      if (open) {
-        if (open->info.procedure_version != resolved->version || open->info.pack_hash != pack_hash.value()) {
-          return fail(core::makeError("session " + std::to_string(open->id) + " was started with procedure version " +
-                                          open->info.procedure_version + " of another pack (hash " +
-                                          open->info.pack_hash.substr(0, 12) + "…); it cannot resume on this pack",
-                                      where, "finish it with the original pack, or abort it"),
-                      4, id);
-        }
-        auto events = store.events(open->id);
-        if (!events) return fail(events.error(), 4, id);
-        std::vector<procedure::Event> log;
-        for (const auto& e : events.value()) {
-          log.push_back(e.record.event);
-          stored_ids.insert(e.record.client_id);
-        }
-        engine = procedure::Engine::replay(resolved.value(), open->info.mode, open->info.faults, log);
-        session_id = open->id;
-        session_open = open->status == records::SessionStatus::Open;
-        ordered_json r{{"resumed", true}, {"session", session_id}, {"events", log.size()}, {"event", id}};
-        r.update(viewJson(*engine));
-        emit(r);
-        if (int rc = endIfDone(now, id); rc != 0) return rc;
-        continue;
-      }
+      if (run) return fail(core::makeError("a session is already running", where, "one start per run"), 2, id);
       records::SessionStart st;
       st.user = user->name;
-      st.procedure_id = resolved->id;
-      st.procedure_version = resolved->version;
       st.pack_hash = pack_hash.value();
       st.asset_id = j.value("asset", resolved->asset_id);
       st.work_order = j.value("work_order", "");
-      const std::string mode = j.value("mode", mode_name);
-      st.mode = mode == "training" ? procedure::Mode::Training : procedure::Mode::Normal;
+      st.mode = j.value("mode", mode_name) == "training" ? procedure::Mode::Training : procedure::Mode::Normal;
       st.faults = faults;
-      st.start_id = id;
       if (j.contains("faults") && j["faults"].is_array()) {
         for (const auto& f : j["faults"]) {
           if (f.is_string()) st.faults.push_back(f.get<std::string>());
         }
       }
-      if (st.mode == procedure::Mode::Training) {
-        if (auto s = procedure::checkFaults(resolved.value(), st.faults); !s) return fail(s.error(), 2, id);
-        if (user->role != procedure::Role::Technician && user->role != procedure::Role::Trainer) {
-          // any role may train; recorded as is
-        }
-      } else if (!st.faults.empty()) {
-        return fail(core::makeError("faults can only be injected in training mode", where, "add \"mode\":\"training\""), 2, id);
-      }
-      auto session = store.startSession(st, now);
-      if (!session) return fail(session.error(), 4, id);
-      session_id = session->id;
-      session_open = true;
-      engine.emplace(resolved.value(), st.mode, st.faults);
-      ordered_json r{{"started", true}, {"session", session_id}, {"pack_hash", st.pack_hash}, {"event", id}};
-      r.update(viewJson(*engine));
-      emit(r);
+      st.start_id = id;
+      auto r = records::RecordedRun::startOrResume(store, resolved.value(), st, now);
+      if (!r) return fail(r.error(), r.error().message.find("cannot resume") != std::string::npos ? 4 : 2, id);
+      run.emplace(std::move(r.value()));
+      ordered_json out{{run->resumed() ? "resumed" : "started", true}, {"session", run->session().id}};
+      if (run->resumed()) out["events"] = run->replayedEvents();
+      else out["pack_hash"] = st.pack_hash;
+      out["event"] = id;
+      out.update(viewJson(run->engine()));
+      emit(out);
+      if (run->closedOnResume()) emitEnd(*run->closedOnResume());
       continue;
     }
 
     // An engine event.
-    if (!engine) return fail(core::makeError("event before start", where, "put login and start events first"), 3, id);
-    if (stored_ids.count(id)) {
-      emit({{"ack", id}, {"duplicate", true}});
-      continue;
-    }
+    if (!run) return fail(core::makeError("event before start", where, "put login and start events first"), 3, id);
     nlohmann::json ej = j;
     ej.erase("id");
     ej.erase("user");  // who signs is the logged-in user, never what the file says
@@ -249,25 +192,14 @@ int main(int argc, char** argv) {
       e.user = user->name;
       e.role = user->role;
     }
-    procedure::Engine next = *engine;
-    const procedure::Transition t = next.apply(e);
-    records::EventRecord rec;
-    rec.client_id = id;
-    rec.event = e;
-    rec.outcome = t.outcome;
-    rec.from_step = t.from_step;
-    rec.to_step = t.to_step;
-    if (e.type == procedure::EventType::Value) {
-      const int idx = resolved->indexOf(t.from_step);
-      if (idx >= 0 && resolved->steps[static_cast<std::size_t>(idx)].measurement) {
-        rec.unit = resolved->steps[static_cast<std::size_t>(idx)].measurement->unit;
-      }
+    auto applied = run->apply(e, id);
+    if (!applied) return fail(applied.error(), 4, id);
+    if (applied->ack.duplicate) {
+      emit({{"ack", id}, {"duplicate", true}});
+      continue;
     }
-    auto ack = store.appendEvent(session_id, rec);
-    if (!ack) return fail(ack.error(), 4, id);
-    engine = std::move(next);  // the engine moves on only once the event is durable
-    stored_ids.insert(id);
-    ordered_json out{{"ack", id},           {"seq", ack->seq},           {"accepted", t.accepted},
+    const procedure::Transition& t = applied->transition;
+    ordered_json out{{"ack", id},           {"seq", applied->ack.seq},   {"accepted", t.accepted},
                      {"outcome", t.outcome}, {"from", t.from_step},       {"to", t.to_step},
                      {"index", t.to_index},  {"count", static_cast<int>(resolved->steps.size())},
                      {"finished", t.finished}, {"aborted", t.aborted}};
@@ -276,10 +208,10 @@ int main(int argc, char** argv) {
     for (const auto& f : t.activate_faults) {
       if (const auto* fault = procedure::findFault(resolved.value(), f)) (void)injector.activate(*fault);
     }
-    if (int rc = endIfDone(e.time_ns, id); rc != 0) return rc;
+    emitEnd(applied.value());
   }
   ordered_json done{{"done", true}};
-  if (engine) done.update(viewJson(*engine));
+  if (run) done.update(viewJson(run->engine()));
   emit(done);
   return 0;
 }
