@@ -13,10 +13,11 @@ double alpha(double cutoff_hz, double dt_s) {
   return 1.0 / (1.0 + tau / dt_s);
 }
 
-// v shrunk towards zero by `band` (soft threshold on its length).
+// v gated by its size relative to the noise band: |v|^2 / (|v|^2 + band^2) (noise-sized speeds mostly removed,
+// real motion kept, no hard threshold below which slow motion would lag).
 core::Vec3d shrink(const core::Vec3d& v, double band) {
-  const double n = v.norm();
-  return n <= band ? core::Vec3d{} : v * ((n - band) / n);
+  const double n2 = v.dot(v);
+  return n2 <= 0 ? core::Vec3d{} : v * (n2 / (n2 + band * band));
 }
 
 }  // namespace
@@ -60,7 +61,7 @@ core::Pose PoseFilter::update(const core::Pose& measured, std::int64_t time_ns, 
   const double at = alpha(options_.min_cutoff_hz + options_.beta_translation * v.norm(), dt);
   state_.t = pred.t + (measured.t - pred.t) * at;
   const core::Vec3d dr = (pred.R.transposed() * measured.R).toRotationVector();
-  const double ar = alpha(options_.min_cutoff_hz + options_.beta_rotation * w.norm(), dt);
+  const double ar = alpha(options_.min_cutoff_rotation_hz + options_.beta_rotation * w.norm(), dt);
   state_.R = pred.R * core::Mat3d::fromRotationVector(dr * ar);
   return state_;
 }

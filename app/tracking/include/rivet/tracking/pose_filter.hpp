@@ -9,7 +9,8 @@
 namespace rivet::tracking {
 
 struct PoseFilterOptions {
-  double min_cutoff_hz = 1.0;          // cutoff when still: lower = less jitter
+  double min_cutoff_hz = 1.0;          // translation cutoff when still: lower = less jitter, more lag
+  double min_cutoff_rotation_hz = 1.5; // rotation cutoff when still (rotation lag shows most on the overlay)
   double beta_translation = 60.0;      // cutoff rise per m/s of translation speed
   double beta_rotation = 5.0;          // cutoff rise per rad/s of rotation speed
   // The state is predicted with the speed estimate (beyond the dead bands below) before each correction, so a

@@ -47,7 +47,7 @@ struct MapSolveOptions {
   double marker_outlier_px = 3.0;  // a marker whose own RMS exceeds this (and 3x the others') is dropped
   // Points at the model's extent (model coordinates) for registration_error_mm; empty: the map's marker corners.
   std::vector<core::Vec3d> extent_points;
-  double min_pixel_sigma_px = 0.1; // floor of the corner noise used in the error estimate
+  double min_pixel_sigma_px = 0.05; // floor of the corner noise used in the error estimate
 };
 
 struct MapPose {
