@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <random>
 #include <sstream>
 
@@ -259,9 +260,10 @@ TEST_F(StoreTest, ExportGivesOneRecordPerSession) {
 
   auto json = store.exportSessions(ExportFormat::Json);
   ASSERT_TRUE(json.ok());
-  EXPECT_NE(json->find("\"pack_hash\": \"" + std::string(64, 'a') + "\""), std::string::npos);
-  EXPECT_NE(json->find("\"start_utc\": \"2026-05-28T"), std::string::npos) << json->substr(0, 600);
-  EXPECT_NE(json->find("\"role\": \"technician\""), std::string::npos);
+  EXPECT_NE(json->find("\"pack_hash\":\"" + std::string(64, 'a') + "\""), std::string::npos);
+  EXPECT_NE(json->find("\"start_utc\":\"2026-05-28T"), std::string::npos) << json->substr(0, 600);
+  EXPECT_NE(json->find("\"role\":\"technician\""), std::string::npos);
+  EXPECT_EQ(std::count(json->begin(), json->end(), '\n'), 4);  // "[", two records, "]"
 }
 
 TEST_F(StoreTest, TrainingHistoryShowsSkillTransfer) {

@@ -836,10 +836,11 @@ core::Result<std::string> Store::exportSessions(ExportFormat format) const {
     }
     return out;
   }
-  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  out = "[\n";  // one session record per line: compact, and diff/grep friendly
+  bool first = true;
   for (Rec& r : recs) {
     const Session& s = r.session;
-    arr.push_back({{"session_id", s.id},
+    const nlohmann::ordered_json record{{"session_id", s.id},
                    {"work_order", s.info.work_order},
                    {"asset_id", s.info.asset_id},
                    {"procedure", {{"id", s.info.procedure_id}, {"version", s.info.procedure_version}, {"pack_hash", s.info.pack_hash}}},
@@ -851,9 +852,12 @@ core::Result<std::string> Store::exportSessions(ExportFormat format) const {
                    {"values", std::move(r.values)},
                    {"results", std::move(r.results)},
                    {"sign_offs", std::move(r.sign_offs)},
-                   {"record_hash", r.last_hash}});
+                   {"record_hash", r.last_hash}};
+    out += first ? "" : ",\n";
+    first = false;
+    out += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  return arr.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return out + "\n]\n";
 }
 
 }  // namespace rivet::records
