@@ -279,9 +279,12 @@ core::Result<MapPose> solveMapPose(const std::vector<Detection>& detections, con
     }
   };
   if (prior) consider(*prior);
-  for (const auto& s : use) {
-    for (const auto& sol : ippeSolutions(*s.det, s.marker->size_m, camera)) {
-      consider(sol.pose * s.marker->T_machine_marker.inverse());
+  // A prior that already explains every corner within ~3 px is a good enough seed (tracking): skip the IPPE seeds.
+  if (!prior || best_score > 9.0) {
+    for (const auto& s : use) {
+      for (const auto& sol : ippeSolutions(*s.det, s.marker->size_m, camera)) {
+        consider(sol.pose * s.marker->T_machine_marker.inverse());
+      }
     }
   }
   if (best_score >= 1e18) return core::makeError("no pose candidate from the visible markers", "solveMapPose");

@@ -188,7 +188,7 @@ struct Tracker::Impl {
     if (it == codes.end() || !it->second.white_surround || !p.inside || p.side_px < 14) return false;
     std::array<cv::Point2d, 4> c = p.corners;
     const double max_move = std::max(3.0, 0.25 * p.side_px);
-    if (!detail::refineQuadEdges(gray, c, it->second.black, max_move, 4)) return false;
+    if (!detail::refineQuadEdges(gray, c, it->second.black, max_move, 3)) return false;
     if (!verifyCells(gray, c, it->second)) return false;
     out.id = p.marker->id;
     for (size_t k = 0; k < 4; ++k) out.corners_px[k] = {c[k].x, c[k].y};
