@@ -26,6 +26,7 @@ Bounds boundsOf(std::span<const Vertex> v, std::span<const std::uint32_t> idx) {
   b.min = {kInf, kInf, kInf};
   b.max = {-kInf, -kInf, -kInf};
   for (auto i : idx) {
+    if (i >= v.size()) continue;  // out-of-range indices are the loader's and the renderer's to reject
     for (int a = 0; a < 3; ++a) {
       b.min[static_cast<size_t>(a)] = std::min(b.min[static_cast<size_t>(a)], v[i].position[static_cast<size_t>(a)]);
       b.max[static_cast<size_t>(a)] = std::max(b.max[static_cast<size_t>(a)], v[i].position[static_cast<size_t>(a)]);
