@@ -11,7 +11,8 @@ namespace rivet::content::detail {
 class Xxh64 {
  public:
   static std::uint64_t hash(const void* data, std::size_t size, std::uint64_t seed = 0) {
-    const auto* p = static_cast<const std::uint8_t*>(data);
+    static constexpr std::uint8_t kNothing[1] = {0};
+    const auto* p = data != nullptr ? static_cast<const std::uint8_t*>(data) : kNothing;  // no arithmetic on null
     const std::uint8_t* const end = p + size;
     std::uint64_t h;
     if (size >= 32) {
