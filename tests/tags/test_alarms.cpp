@@ -11,7 +11,7 @@ constexpr std::int64_t kT0 = 1'700'000'000'000 * kMs;
 
 TagBindings bindings() {
   auto r = parseBindings(R"(
-defaults: {ack_roles: [technician, supervisor]}
+defaults: {ack_roles: [technician, admin]}
 tags:
   - id: temp
     label: {en: Temperature, fr: Température}
@@ -21,7 +21,7 @@ tags:
     alarms:
       - {id: high, kind: high, limit: 70, hysteresis: 3, severity: warning, message: {en: Hot, fr: Chaud}}
       - {id: high_high, kind: high, limit: 85, hysteresis: 3, severity: critical, message: {en: Too hot, fr: Trop chaud},
-         ack_roles: [supervisor]}
+         ack_roles: [admin]}
   - id: air
     label: {en: Air, fr: Air}
     unit: bar
@@ -96,11 +96,11 @@ TEST(Alarms, AcknowledgementIsRestrictedByRole) {
   (void)alarms.evaluate(store, kT0);
   auto denied = alarms.acknowledge("temp/high_high", "alice", "technician", kT0 + 1);
   ASSERT_FALSE(denied.ok());
-  EXPECT_NE(denied.error().hint.find("supervisor"), std::string::npos);
+  EXPECT_NE(denied.error().hint.find("admin"), std::string::npos);
   EXPECT_TRUE(alarms.acknowledge("temp/high", "alice", "technician", kT0 + 1).ok());
   EXPECT_FALSE(alarms.acknowledge("temp/high", "alice", "technician", kT0 + 2).ok());  // already
-  EXPECT_TRUE(alarms.acknowledge("temp/high_high", "bob", "supervisor", kT0 + 3).ok());
-  EXPECT_FALSE(alarms.acknowledge("temp/nope", "bob", "supervisor", kT0 + 3).ok());
+  EXPECT_TRUE(alarms.acknowledge("temp/high_high", "bob", "admin", kT0 + 3).ok());
+  EXPECT_FALSE(alarms.acknowledge("temp/nope", "bob", "admin", kT0 + 3).ok());
   // both still active (condition holds), both acknowledged
   auto shown = alarms.shown();
   ASSERT_EQ(shown.size(), 2u);

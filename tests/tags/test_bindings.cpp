@@ -36,7 +36,7 @@ TEST(Bindings, SamplePackHasTheIdsProceduresGateOn) {
   EXPECT_EQ(air->label_fr, "Pression d'air comprimé");
   ASSERT_EQ(air->alarms.size(), 2u);
   EXPECT_EQ(air->alarms[1].severity, Severity::Critical);
-  EXPECT_EQ(air->alarms[0].ack_roles, (std::vector<std::string>{"supervisor", "maintenance_technician"}));
+  EXPECT_EQ(air->alarms[0].ack_roles, (std::vector<std::string>{"technician", "trainer", "admin"}));
   ASSERT_TRUE(air->min && air->max);
   EXPECT_EQ(*air->min, 0.0);
 
@@ -46,7 +46,7 @@ TEST(Bindings, SamplePackHasTheIdsProceduresGateOn) {
   EXPECT_EQ(contactor->false_fr, "Ouvert (consigné)");
   EXPECT_EQ(contactor->max_age_ms, 2000);
   EXPECT_EQ(b.find("robot.motor_current")->max_age_ms, 3000);  // default
-  EXPECT_EQ(b.find("robot.bearing_temp")->alarms[1].ack_roles, std::vector<std::string>{"supervisor"});
+  EXPECT_EQ(b.find("robot.bearing_temp")->alarms[1].ack_roles, std::vector<std::string>{"admin"});
 }
 
 TEST(Bindings, JsonTopicSource) {

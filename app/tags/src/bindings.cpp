@@ -88,7 +88,7 @@ class Parser {
   }
 
   std::vector<std::string> stringList(const YAML::Node& node, std::string_view what) const {
-    if (!node.IsSequence()) fail(node, std::string(what) + " must be a list, e.g. [supervisor, technician]");
+    if (!node.IsSequence()) fail(node, std::string(what) + " must be a list, e.g. [technician, admin]");
     std::vector<std::string> out;
     for (const auto& item : node) out.push_back(str(item, what));
     if (out.empty()) fail(node, std::string(what) + " must not be empty");
@@ -114,7 +114,7 @@ class Parser {
 
     std::string def_group, def_node;
     std::int64_t def_max_age = 5000;
-    std::vector<std::string> def_roles{"supervisor"};
+    std::vector<std::string> def_roles{"technician", "admin"};  // roles of app/procedure
     if (const auto d = root["defaults"]) {
       requireMap(d, "defaults");
       checkKeys(d, "defaults", {"sparkplug", "max_age_ms", "ack_roles"});
