@@ -117,81 +117,93 @@ test("config: secure by default, None only when written, clear errors", () => {
 test("OPC UA (Basic256Sha256) -> gateway -> mosquitto -> Sparkplug B and rivet-tags", { timeout: 120000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rivet-gw-"));
   const broker = await startBroker(dir);
-  const plc = await startPlc(dir);
-  const codec = new SparkplugCodec();
-  const seen = [];
-  const sub = mqtt.connect(broker.url, { clientId: "test-host" });
-  await new Promise((r) => sub.on("connect", r));
-  await new Promise((r) => sub.subscribe("spBv1.0/Plant1/#", r));
-  sub.on("message", (t, p) => seen.push({ t, p: t.includes("/STATE/") ? null : codec.decode(p) }));
+  let plc;
+  let gw;
+  let sub;
+  let plcStopped = false;
+  let gwStopped = false;
+  try {
+    plc = await startPlc(dir);
+    const codec = new SparkplugCodec();
+    const seen = [];
+    sub = mqtt.connect(broker.url, { clientId: "test-host" });
+    await new Promise((r) => sub.on("connect", r));
+    await new Promise((r) => sub.subscribe("spBv1.0/Plant1/#", r));
+    sub.on("message", (t, p) => seen.push({ t, p: t.includes("/STATE/") ? null : codec.decode(p) }));
 
-  // an untrusted PLC certificate is refused
-  const stranger = new Gateway(gatewayConfig(plc, broker, path.join(dir, "stranger")));
-  const strangerStart = stranger.start().then(() => "connected", (e) => `failed: ${e.message}`);
-  const outcome = await Promise.race([strangerStart, new Promise((r) => setTimeout(() => r("timeout"), 4000))]);
-  assert.notEqual(outcome, "connected");
-  await stranger.stop().catch(() => {});
+    // an untrusted PLC certificate is refused
+    const stranger = new Gateway(gatewayConfig(plc, broker, path.join(dir, "stranger")));
+    const strangerStart = stranger.start().then(() => "connected", (e) => `failed: ${e.message}`);
+    const outcome = await Promise.race([strangerStart, new Promise((r) => setTimeout(() => r("timeout"), 4000))]);
+    assert.notEqual(outcome, "connected");
+    await stranger.stop().catch(() => {});
 
-  // mutual trust: the PLC trusts the gateway's certificate and the gateway trusts the PLC's
-  const gw = new Gateway(gatewayConfig(plc, broker, dir));
-  await plc.cm.trustCertificate(await gw.prepareCertificate());
-  await gw.trustServerCertificate(plc.server.getCertificate());
-  await gw.start();
+    // mutual trust: the PLC trusts the gateway's certificate and the gateway trusts the PLC's
+    gw = new Gateway(gatewayConfig(plc, broker, dir));
+    await plc.cm.trustCertificate(await gw.prepareCertificate());
+    await gw.trustServerCertificate(plc.server.getCertificate());
+    await gw.start();
 
-  await waitFor(() => seen.some((m) => m.t === topic("DBIRTH", "Plant1", "Cell3", "Robot")) &&
-    seen.some((m) => m.t === topic("DBIRTH", "Plant1", "Cell3", "Cell")), 15000, "DBIRTHs");
-  const nbirth = seen.find((m) => m.t === topic("NBIRTH", "Plant1", "Cell3"));
-  assert.ok(nbirth, "NBIRTH");
-  assert.equal(nbirth.p.seq, 0);
-  assert.ok(nbirth.p.metrics.some((m) => m.name === "bdSeq"));
-  const cellBirth = seen.filter((m) => m.t === topic("DBIRTH", "Plant1", "Cell3", "Cell")).at(-1);
-  const air = cellBirth.p.metrics.find((m) => m.name === "Air/Pressure");
-  const contactor = cellBirth.p.metrics.find((m) => m.name === "MainContactor");
-  assert.ok(air && contactor, "Cell DBIRTH lists its metrics");
-  await waitFor(() => {
-    const last = seen.filter((m) => m.t.includes("/Cell3/")).flatMap((m) => m.p?.metrics ?? []);
-    return last.some((m) => m.alias === air.alias && m.doubleValue === 612.0) &&
-      last.some((m) => m.alias === contactor.alias && m.booleanValue === true);
-  }, 10000, "initial values");
+    await waitFor(() => seen.some((m) => m.t === topic("DBIRTH", "Plant1", "Cell3", "Robot")) &&
+      seen.some((m) => m.t === topic("DBIRTH", "Plant1", "Cell3", "Cell")), 15000, "DBIRTHs");
+    const nbirth = seen.find((m) => m.t === topic("NBIRTH", "Plant1", "Cell3"));
+    assert.ok(nbirth, "NBIRTH");
+    assert.equal(nbirth.p.seq, 0);
+    assert.ok(nbirth.p.metrics.some((m) => m.name === "bdSeq"));
+    const cellBirth = seen.filter((m) => m.t === topic("DBIRTH", "Plant1", "Cell3", "Cell")).at(-1);
+    const air = cellBirth.p.metrics.find((m) => m.name === "Air/Pressure");
+    const contactor = cellBirth.p.metrics.find((m) => m.name === "MainContactor");
+    assert.ok(air && contactor, "Cell DBIRTH lists its metrics");
+    await waitFor(() => {
+      const last = seen.filter((m) => m.t.includes("/Cell3/")).flatMap((m) => m.p?.metrics ?? []);
+      return last.some((m) => m.alias === air.alias && m.doubleValue === 612.0) &&
+        last.some((m) => m.alias === contactor.alias && m.booleanValue === true);
+    }, 10000, "initial values");
 
-  // a change on the PLC arrives as DDATA with an alias
-  plc.state.speed = -87.25;
-  await waitFor(() => seen.some((m) => m.t === topic("DDATA", "Plant1", "Cell3", "Robot") &&
-    m.p.metrics.some((x) => x.doubleValue === -87.25)), 10000, "DDATA with the new speed");
+    // a change on the PLC arrives as DDATA with an alias
+    plc.state.speed = -87.25;
+    await waitFor(() => seen.some((m) => m.t === topic("DDATA", "Plant1", "Cell3", "Robot") &&
+      m.p.metrics.some((x) => x.doubleValue === -87.25)), 10000, "DDATA with the new speed");
 
-  // sequence numbers follow each other from the NBIRTH on
-  const lastBirth = seen.map((m) => m.t).lastIndexOf(topic("NBIRTH", "Plant1", "Cell3"));
-  const seqs = seen.slice(lastBirth).filter((m) => m.p && m.p.seq !== undefined).map((m) => m.p.seq);
-  for (let i = 1; i < seqs.length; i += 1) assert.equal(seqs[i], (seqs[i - 1] + 1) % 256, `seq ${seqs}`);
+    // sequence numbers follow each other from the NBIRTH on
+    const lastBirth = seen.map((m) => m.t).lastIndexOf(topic("NBIRTH", "Plant1", "Cell3"));
+    const seqs = seen.slice(lastBirth).filter((m) => m.p && m.p.seq !== undefined).map((m) => m.p.seq);
+    for (let i = 1; i < seqs.length; i += 1) assert.equal(seqs[i], (seqs[i - 1] + 1) % 256, `seq ${seqs}`);
 
-  // a host's rebirth request gets a new birth
-  const births = gw.stats.births;
-  sub.publish(topic("NCMD", "Plant1", "Cell3"), codec.encode({ timestamp: Date.now(),
-    metrics: [{ name: "Node Control/Rebirth", datatype: 11, value: true }] }));
-  await waitFor(() => gw.stats.births > births, 5000, "rebirth");
+    // a host's rebirth request gets a new birth
+    const births = gw.stats.births;
+    sub.publish(topic("NCMD", "Plant1", "Cell3"), codec.encode({ timestamp: Date.now(),
+      metrics: [{ name: "Node Control/Rebirth", datatype: 11, value: true }] }));
+    await waitFor(() => gw.stats.births > births, 5000, "rebirth");
 
-  // the C++ diagnostic sees the gateway's tags with their pack conversions (kPa -> bar)
-  if (process.env.RIVET_TAGS_EXE) {
-    plc.state.contactor = false;
-    await new Promise((r) => setTimeout(r, 500));
-    const out = await new Promise((resolve) => execFile(process.env.RIVET_TAGS_EXE,
-      ["--broker", broker.url, "--pack", PACK, "--timeout", "3"], (err, stdout) => resolve(stdout)));
-    const lines = Object.fromEntries(out.trim().split("\n").map((l) => JSON.parse(l)).filter((j) => j.id).map((j) => [j.id, j]));
-    assert.equal(lines["cell.air_pressure"].state, "fresh");
-    assert.ok(Math.abs(lines["cell.air_pressure"].value - 6.12) < 1e-9, JSON.stringify(lines["cell.air_pressure"]));
-    assert.equal(lines["cell.main_contactor"].value, false);
-    assert.equal(lines["robot.axis_speed"].value, -87.25);
-    assert.equal(lines["robot.mode"].value, "AUTO");
-    assert.equal(lines["robot.motor_current"].state, "missing");  // not configured in this gateway
+    // the C++ diagnostic sees the gateway's tags with their pack conversions (kPa -> bar)
+    if (process.env.RIVET_TAGS_EXE) {
+      plc.state.contactor = false;
+      await new Promise((r) => setTimeout(r, 500));
+      const out = await new Promise((resolve) => execFile(process.env.RIVET_TAGS_EXE,
+        ["--broker", broker.url, "--pack", PACK, "--timeout", "3"], (err, stdout) => resolve(stdout)));
+      const lines = Object.fromEntries(out.trim().split("\n").map((l) => JSON.parse(l)).filter((j) => j.id).map((j) => [j.id, j]));
+      assert.equal(lines["cell.air_pressure"].state, "fresh");
+      assert.ok(Math.abs(lines["cell.air_pressure"].value - 6.12) < 1e-9, JSON.stringify(lines["cell.air_pressure"]));
+      assert.equal(lines["cell.main_contactor"].value, false);
+      assert.equal(lines["robot.axis_speed"].value, -87.25);
+      assert.equal(lines["robot.mode"].value, "AUTO");
+      assert.equal(lines["robot.motor_current"].state, "missing");  // not configured in this gateway
+    }
+
+    // PLC gone: devices die (hosts mark their tags bad)
+    await plc.stop();
+    plcStopped = true;
+    await waitFor(() => seen.some((m) => m.t === topic("DDEATH", "Plant1", "Cell3", "Robot")), 15000, "DDEATH");
+
+    await gw.stop();
+    gwStopped = true;
+    await waitFor(() => seen.some((m) => m.t === topic("NDEATH", "Plant1", "Cell3")), 5000, "NDEATH");
+  } finally {  // never leave a broker, a PLC or a gateway behind, even when an assertion failed
+    sub?.end(true);
+    if (gw && !gwStopped) await gw.stop().catch(() => {});
+    if (plc && !plcStopped) await plc.stop().catch(() => {});
+    broker.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-
-  // PLC gone: devices die (hosts mark their tags bad)
-  await plc.stop();
-  await waitFor(() => seen.some((m) => m.t === topic("DDEATH", "Plant1", "Cell3", "Robot")), 15000, "DDEATH");
-
-  await gw.stop();
-  await waitFor(() => seen.some((m) => m.t === topic("NDEATH", "Plant1", "Cell3")), 5000, "NDEATH");
-  sub.end(true);
-  broker.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
