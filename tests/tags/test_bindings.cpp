@@ -1,6 +1,9 @@
 // tags.yaml parsing: the sample pack loads with the expected bindings; every kind of mistake names file:line.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "rivet/tags/bindings.hpp"
 
 using namespace rivet::tags;
@@ -124,4 +127,28 @@ TEST(Bindings, MissingFileSaysWhatToGive) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().where.find("/nonexistent/pack"), std::string::npos);
   EXPECT_FALSE(r.error().hint.empty());
+}
+
+// The JSON Schema authors get completion from must not offer a key the parser rejects as unknown.
+TEST(Bindings, SchemaKeysAreKnownToTheParser) {
+  std::ifstream in(std::string(RIVET_SOURCE_DIR) + "/content/schemas/tags.schema.json");
+  ASSERT_TRUE(in.good());
+  const auto schema = nlohmann::json::parse(in);
+  const auto& defs = schema["$defs"];
+  auto check = [](const std::string& yaml, const std::string& key) {
+    auto r = parseBindings(yaml, "schema.yaml");
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().message.find("unknown key"), std::string::npos) << key << ": " << r.error().describe();
+    }
+  };
+  for (const auto& [key, _] : defs["tag"]["properties"].items())
+    check("tags:\n  - {id: a, label: {en: A, fr: A}, source: {topic: t}, " + key + ": 1}\n", key);
+  for (const auto& [key, _] : defs["alarm"]["properties"].items())
+    check("tags:\n  - {id: a, label: {en: A, fr: A}, source: {topic: t}, alarms: [{id: h, kind: high, limit: 1, "
+          "severity: info, message: {en: a, fr: a}, " + key + ": 1}]}\n", key);
+  for (const auto& [key, _] : schema["properties"]["defaults"]["properties"].items())
+    check("defaults: {" + key + ": 1}\ntags: []\n", key);
+  for (const auto& [key, _] : defs["source"]["properties"]["sparkplug"]["properties"].items())
+    check("tags:\n  - {id: a, label: {en: A, fr: A}, source: {sparkplug: {group: G, node: N, metric: m, " + key +
+          ": x}}}\n", key);
 }
