@@ -137,6 +137,11 @@ TEST(Import, UnitsInchMmAndMetre) {
   for (std::size_t a = 0; a < 3; ++a) EXPECT_NEAR(size(step->model.bounds)[a], size(stl_in->model.bounds)[a], 2e-4);
   EXPECT_NEAR(size(step->model.bounds)[0], 5 * 0.0254, 2e-4);
   EXPECT_FALSE(stl_default->summary.warnings.empty());  // "STL files do not state a unit"
+  // The same part as 3MF says unit="inch" in its model XML (Assimp ignores it; rivet-import reads it).
+  auto threemf = run({(cad() / "trimesh-models/featuretype.3MF").string()});
+  ASSERT_TRUE(threemf.ok()) << threemf.error().describe();
+  for (std::size_t a = 0; a < 3; ++a) EXPECT_NEAR(size(step->model.bounds)[a], size(threemf->model.bounds)[a], 2e-4);
+  EXPECT_NE(threemf->summary.inputs[0].unit_source.find("inch"), std::string::npos);
   // A millimetre STEP: the screw is about 42 mm long.
   auto screw = run({(cad() / "occt-data/step/screw.step").string()});
   ASSERT_TRUE(screw.ok());

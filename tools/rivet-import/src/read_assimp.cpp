@@ -148,8 +148,12 @@ core::Result<ImportedScene> readWithAssimp(const std::string& path, const ReadOp
     int up_axis = -1;
     if (scene->mMetaData != nullptr && scene->mMetaData->Get("UpAxis", up_axis)) out.up = up_axis == 2 ? 'z' : 'y';
   } else if (ext == ".3mf") {
-    out.metres_per_unit = 0.001;
-    out.unit_note = "3MF default unit (millimetre); the file's unit attribute is not read, use --unit if it differs";
+    std::string unit_name;
+    out.metres_per_unit = threeMfMetresPerUnit(path, unit_name);
+    out.unit_note = out.metres_per_unit > 0 ? "3MF model unit \"" + unit_name + "\""
+                                            : "3MF unit \"" + unit_name + "\" not understood";
+    if (out.metres_per_unit <= 0)
+      out.warnings.push_back("the 3MF unit attribute could not be read; give the unit with --unit");
     out.up = 'z';
   }
 

@@ -21,6 +21,9 @@ SourceKind sourceKindOf(const std::string& path);
 // Human name of the format from the extension ("glTF binary", "STEP", ...).
 std::string formatNameOf(const std::string& path);
 
+// Metres per unit from a 3MF file's <model unit="..."> (0 when unreadable); unit_name gets the attribute's value.
+double threeMfMetresPerUnit(const std::string& path, std::string& unit_name);
+
 core::Result<ImportedScene> readWithAssimp(const std::string& path, const ReadOptions& options);
 core::Result<ImportedScene> readWithOcct(const std::string& path, const ReadOptions& options, bool iges);
 
