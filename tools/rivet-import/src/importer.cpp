@@ -608,7 +608,8 @@ std::string summaryJson(const ImportSummary& s, const content::Model& m) {
     json lods = json::array();
     for (const auto& l : p.lods) lods.push_back({{"triangles", l.index_count / 3}, {"error_mm", l.error_m * 1000.0}});
     j["parts"].push_back({{"id", p.id}, {"name", p.name}, {"parent", p.parent}, {"triangles", p.index_count / 3},
-                          {"bounds_m", {{"min", p.bounds.min}, {"max", p.bounds.max}}}, {"lods", lods}});
+                          {"bounds_m", {{"min", p.bounds.min}, {"max", p.bounds.max}}}, {"color", p.color},
+                          {"lods", lods}});
   }
   j["warnings"] = s.warnings;
   j["notes"] = s.notes;
