@@ -10,6 +10,11 @@ if [[ ! -d "$RIVET_SHARED_DATA" ]]; then
 fi
 
 bash tools/setup/install-deps.sh
+# The OPC UA gateway test runs node-opcua from npm (lock file committed; nothing fetched at build time).
+if ! command -v npm > /dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+(cd tools/opcua-gateway && npm ci --no-audit --no-fund --loglevel=error)
 preset="${RIVET_TEST_PRESET:-dev}"
 jobs="${RIVET_JOBS:-$(nproc)}"
 cmake --preset "$preset" -DRIVET_SHARED_DATA="$RIVET_SHARED_DATA"

@@ -114,7 +114,8 @@ core::Result<procedure::Procedure> loadProcedure(const content::Pack& pack, cons
 
 }  // namespace
 
-core::Result<std::unique_ptr<Assistant>> Assistant::create(const AssistantOptions& options, Display& display) {
+core::Result<std::unique_ptr<Assistant>> Assistant::create(const AssistantOptions& options, Display& display,
+                                                          int frame_width, int frame_height) {
   std::unique_ptr<Assistant> a(new Assistant());
   a->options_ = options;
   a->display_ = &display;
@@ -126,12 +127,21 @@ core::Result<std::unique_ptr<Assistant>> Assistant::create(const AssistantOption
   if (!pack.ok()) return pack.error();
   a->pack_ = std::move(*pack);
 
-  auto model = content::loadModel(a->pack_.model_path.string());
+  // A signed pack's manifest already covered the model's bytes: only its structure needs checking then.
+  content::ModelLoadOptions model_options;
+  model_options.verify = a->pack_.signature_verified ? content::ModelVerify::Structure : content::ModelVerify::Full;
+  auto model = content::loadModel(a->pack_.model_path.string(), model_options);
   if (!model.ok()) return model.error();
   a->model_ = std::move(*model);
 
   auto camera = tracking::loadCamera(options.calib_file.string());
   if (!camera.ok()) return camera.error();
+  if (camera->width == 0 || camera->height == 0) {
+    // OpenCV calibration files may carry no image size: take the camera's (same aspect ratio required).
+    auto adapted = tracking::adaptCameraToImage(*camera, frame_width, frame_height);
+    if (!adapted.ok()) return adapted.error();
+    camera = std::move(adapted);
+  }
   a->camera_ = *camera;
 
   auto tracker = tracking::Tracker::create(a->pack_.marker_map, a->camera_);

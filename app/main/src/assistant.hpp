@@ -47,7 +47,9 @@ struct FrameRecord {
 
 class Assistant {
  public:
-  static core::Result<std::unique_ptr<Assistant>> create(const AssistantOptions& options, Display& display);
+  // `frame_width` x `frame_height`: the camera's image size (calibrations without a size are adapted to it).
+  static core::Result<std::unique_ptr<Assistant>> create(const AssistantOptions& options, Display& display,
+                                                         int frame_width, int frame_height);
 
   // Runs one camera frame through the pipeline and renders it into the display's targets.
   core::Result<FrameRecord> processFrame(const core::Image& image, std::int64_t capture_time_ns, int index,

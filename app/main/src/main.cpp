@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "assistant.hpp"
 #include "display.hpp"
@@ -103,8 +104,15 @@ int main(int argc, char** argv) {
   options.step_every_frames = step_every;
   options.scenario = scenario;
 
+  // The first frame gives the camera's image size before anything is set up.
+  auto first = (*source)->next();
+  if (!first.ok()) return fail(first.error());
+  if (!first->has_value()) return fail(rivet::core::makeError("no frame could be read", camera_path));
+  std::optional<rivet::platform::CameraFrame> pending = std::move(**first);
+
   auto display = rivet::app::makeHeadlessDisplay(out_dir);
-  auto assistant = rivet::app::Assistant::create(options, *display);
+  auto assistant =
+      rivet::app::Assistant::create(options, *display, pending->image.width, pending->image.height);
   if (!assistant.ok()) return fail(assistant.error());
   rivet::app::Assistant& app = **assistant;
   rivet::core::log::info("pack " + app.pack().manifest.id + " " + app.pack().manifest.version + ", camera " +
@@ -119,10 +127,14 @@ int main(int argc, char** argv) {
   while (frames < 0 || count < frames) {
     rivet::core::Stopwatch frame_watch;
     rivet::core::Stopwatch watch;
-    auto next = (*source)->next();
-    if (!next.ok()) return fail(next.error());
-    if (!next->has_value()) break;
-    const rivet::platform::CameraFrame& frame = **next;
+    if (!pending) {
+      auto next = (*source)->next();
+      if (!next.ok()) return fail(next.error());
+      if (!next->has_value()) break;
+      pending = std::move(**next);
+    }
+    const rivet::platform::CameraFrame frame = std::move(*pending);
+    pending.reset();
     decode_ms.push_back(watch.elapsedMs());
 
     auto rec = app.processFrame(frame.image, frame.capture_time_ns, frame.index, frame.name);
