@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   app.add_option("--cy", cy, "principal point y (default: image centre)");
   app.add_option("--distortion", distortion_text, "k1,k2,p1,p2,k3 (OpenCV model)");
   app.add_option("--path", path_name, "camera path")->check(CLI::IsMember({"orbit", "static", "walk"}));
+  std::vector<double> look_at;
+  app.add_option("--look-at", look_at, "model point x y z (m) the camera aims at (default: the markers' centroid)")
+      ->expected(3);
   app.add_option("--min-dist", min_dist, "closest camera distance to the looked-at point (m)");
   app.add_option("--max-dist", max_dist, "farthest camera distance (m)");
   app.add_option("--max-tilt-deg", max_tilt, "largest angle between view and the markers' mean normal");
@@ -132,6 +135,7 @@ int main(int argc, char** argv) {
                                   : tracking::SynthPath::Static;
   po.frames = frames;
   po.min_dist_m = min_dist;
+  if (look_at.size() == 3) po.look_at = core::Vec3d{look_at[0], look_at[1], look_at[2]};
   po.max_dist_m = max_dist;
   po.max_tilt_deg = max_tilt;
   po.fps = fps;

@@ -400,7 +400,7 @@ std::vector<Pose> synthCameraPath(const core::MarkerMap& map, const SynthPathOpt
       wsum += w;
     }
     focus = focus * (1.0 / wsum);
-    Vec3d target = c + (focus - c) * s;
+    Vec3d target = o.look_at ? *o.look_at : c + (focus - c) * s;
     target = target + wobble;
     out.push_back(lookAt(target + dir * dist, target, up));
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "rivet/content/model.hpp"
@@ -42,6 +43,7 @@ struct SynthPathOptions {
   double max_tilt_deg = 50;    // angle between the view direction and the markers' mean normal
   double fps = 30;             // for the walk's speed
   std::uint64_t seed = 1;
+  std::optional<core::Vec3d> look_at;  // model point the camera aims at (default: the markers' centroid)
 };
 
 // T_camera_machine for each frame of a path that looks at the map's markers from their front side.
