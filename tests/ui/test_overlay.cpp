@@ -75,3 +75,24 @@ TEST(Strings, EveryKeyHasBothLanguages) {
   }
   EXPECT_EQ(tr(Language::Fr, "stale"), "PÉRIMÉ");
 }
+
+TEST(Overlay, PanelsNeverOverlapAtLargeTextScale) {
+  for (float scale : {1.0f, 1.4f, 2.0f}) {
+    auto overlay = Overlay::create({Language::Fr, scale, true, ""});
+    ASSERT_TRUE(overlay.ok());
+    OverlayModel m = sampleModel(true);
+    m.alarms = {"Critique — Pression d'air trop basse : la pince peut lâcher la pièce (0.3)"};
+    (*overlay)->frame(m, 1280, 720, 0.03);
+    std::vector<ImRect> rects;
+    for (const char* name : {"##step", "##tags", "##alarms"}) {
+      const ImGuiWindow* win = ImGui::FindWindowByName(name);
+      ASSERT_NE(win, nullptr) << name;
+      rects.push_back(win->Rect());
+    }
+    for (size_t i = 0; i < rects.size(); ++i) {
+      for (size_t j = i + 1; j < rects.size(); ++j) {
+        EXPECT_FALSE(rects[i].Overlaps(rects[j])) << "panels " << i << " and " << j << " overlap at scale " << scale;
+      }
+    }
+  }
+}

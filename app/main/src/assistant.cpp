@@ -401,7 +401,11 @@ core::Result<FrameRecord> Assistant::processFrame(const core::Image& image, std:
   rec.step_id = view.finished ? "" : view.step_id;
   rec.gate = procedure::toString(view.gate);
   if (view.index != last_step_index_) {
-    core::log::info("step " + std::to_string(view.index + 1) + "/" + std::to_string(view.count) + ": " + view.title.en);
+    if (view.finished) {
+      core::log::info("procedure " + engine_->procedure().id + " finished");
+    } else {
+      core::log::info("step " + std::to_string(view.index + 1) + "/" + std::to_string(view.count) + ": " + view.title.en);
+    }
     last_step_index_ = view.index;
   }
   rec.procedure_ms = watch.elapsedMs();

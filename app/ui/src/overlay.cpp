@@ -168,7 +168,9 @@ void Overlay::buildPass(const OverlayModel& model, int width, int height, double
   endPanel();
 
   // Procedure step card (left).
-  const float card_w = std::min(w * 0.36f * settings_.text_scale, w - 2 * margin);
+  // Layout: the step card owns the left column, live values and alarms share the right one, so no panel covers
+  // another whatever the text scale (large text gets a wider card and a narrower, clipped value list).
+  const float card_w = std::min(w * 0.36f * settings_.text_scale, w * 0.5f - 1.5f * margin);
   const float card_top = margin * 2 + banner_h;
   beginPanel("##step", ImVec2(margin, card_top), ImVec2(card_w, 0), pal, border);
   ImGui::PushTextWrapPos(0.0f);
@@ -222,9 +224,10 @@ void Overlay::buildPass(const OverlayModel& model, int width, int height, double
   ImGui::PopTextWrapPos();
   endPanel();
 
+  float right_column_bottom = h - margin;  // the alarms panel sits above the live values
   // Live values (bottom right): a three-column table (label, value, state) so long French labels never overlap.
   if (!model.tags.empty()) {
-    const float tags_w = std::min(w * 0.50f * settings_.text_scale, w - 2 * margin);
+    const float tags_w = std::min(w * 0.50f * settings_.text_scale, w - card_w - 3 * margin);
     beginPanel("##tags", ImVec2(w - margin, h - margin), ImVec2(tags_w, 0), pal, border, ImVec2(1, 1));
     ImGui::TextColored(pal.dim_text, "%s", tr(lang, "live_values").data());
     if (ImGui::BeginTable("##tag_table", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
@@ -257,15 +260,17 @@ void Overlay::buildPass(const OverlayModel& model, int width, int height, double
       }
       ImGui::EndTable();
     }
+    right_column_bottom = h - margin - ImGui::GetWindowHeight() - margin;
     endPanel();
   }
 
-  // Active alarms (bottom left), thick red border and a warning symbol on every line.
+  // Active alarms (right column, above the live values), thick red border and a warning symbol on every line.
   if (!model.alarms.empty()) {
-    const float alarms_w = std::min(w * 0.40f * settings_.text_scale, w - 2 * margin);
+    const float alarms_w = std::min(w * 0.40f * settings_.text_scale, w - card_w - 3 * margin);
     Palette alarm_pal = pal;
     alarm_pal.accent = pal.bad;
-    beginPanel("##alarms", ImVec2(margin, h - margin), ImVec2(alarms_w, 0), alarm_pal, border * 2, ImVec2(0, 1));
+    beginPanel("##alarms", ImVec2(w - margin, right_column_bottom), ImVec2(alarms_w, 0), alarm_pal, border * 2,
+               ImVec2(1, 1));
     ImGui::TextColored(pal.bad, "\u26A0 %s (%d)", tr(lang, "alarm").data(), static_cast<int>(model.alarms.size()));
     ImGui::PushTextWrapPos(0.0f);
     for (const auto& a : model.alarms) ImGui::TextUnformatted(a.c_str());
