@@ -182,6 +182,16 @@ core::Status Renderer::Impl::createRenderPasses() {
     return {};
   };
 
+  // A pass with one colour attachment and no depth (overlay, UI, mask).
+  const auto make_color_only = [&](const VkAttachmentDescription& color_attachment, vk::RenderPass& out) {
+    const VkAttachmentReference color{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
+    VkSubpassDescription subpass{};
+    subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
+    subpass.colorAttachmentCount = 1;
+    subpass.pColorAttachments = &color;
+    return make({color_attachment}, subpass, out);
+  };
+
   {  // ID pass: part id, normal and depth in one texel (sampled by the edge pass), own depth buffer.
     const std::vector<VkAttachmentDescription> attachments{
         attachment(kIdFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR, VK_ATTACHMENT_STORE_OP_STORE,
@@ -227,37 +237,22 @@ core::Status Renderer::Impl::createRenderPasses() {
     if (auto s = make(attachments, subpass, scene_pass); !s) return s;
   }
   {  // Overlay pass: single-sample outlines on the resolved image (per-pixel work, so no multisampling needed).
-    const std::vector<VkAttachmentDescription> attachments{
-        attachment(kColorFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_LOAD, VK_ATTACHMENT_STORE_OP_STORE,
-                   VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL)};
-    const VkAttachmentReference color{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
-    VkSubpassDescription subpass{};
-    subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
-    subpass.colorAttachmentCount = 1;
-    subpass.pColorAttachments = &color;
-    if (auto s = make(attachments, subpass, overlay_pass); !s) return s;
+    const VkAttachmentDescription color = attachment(kColorFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_LOAD,
+                                                     VK_ATTACHMENT_STORE_OP_STORE, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
+                                                     VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
+    if (auto s = make_color_only(color, overlay_pass); !s) return s;
   }
   {  // UI pass: the target's colour image through its UNORM view, so ImGui's sRGB-space colours land unchanged.
-    const std::vector<VkAttachmentDescription> attachments{
-        attachment(kColorUnormFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_LOAD, VK_ATTACHMENT_STORE_OP_STORE,
-                   VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL)};
-    const VkAttachmentReference color{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
-    VkSubpassDescription subpass{};
-    subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
-    subpass.colorAttachmentCount = 1;
-    subpass.pColorAttachments = &color;
-    if (auto s = make(attachments, subpass, ui_pass); !s) return s;
+    const VkAttachmentDescription color = attachment(kColorUnormFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_LOAD,
+                                                     VK_ATTACHMENT_STORE_OP_STORE, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
+                                                     VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
+    if (auto s = make_color_only(color, ui_pass); !s) return s;
   }
   {  // Mask pass: single-sample coverage, left ready for the copy to host memory.
-    const std::vector<VkAttachmentDescription> attachments{
-        attachment(kMaskFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR, VK_ATTACHMENT_STORE_OP_STORE,
-                   VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL)};
-    const VkAttachmentReference color{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
-    VkSubpassDescription subpass{};
-    subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
-    subpass.colorAttachmentCount = 1;
-    subpass.pColorAttachments = &color;
-    if (auto s = make(attachments, subpass, mask_pass); !s) return s;
+    const VkAttachmentDescription color = attachment(kMaskFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR,
+                                                     VK_ATTACHMENT_STORE_OP_STORE, VK_IMAGE_LAYOUT_UNDEFINED,
+                                                     VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
+    if (auto s = make_color_only(color, mask_pass); !s) return s;
   }
   return {};
 }
