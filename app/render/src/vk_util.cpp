@@ -46,6 +46,18 @@ core::Result<std::uint32_t> findMemoryType(const DeviceContext& ctx, std::uint32
                          "the device lacks host-visible or device-local memory; try another driver");
 }
 
+namespace {
+// Allocates one block of `req.size` bytes of memory type `type` (buffers and images bind it themselves).
+core::Result<Memory> allocateMemory(const DeviceContext& ctx, const VkMemoryRequirements& req, std::uint32_t type) {
+  VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+  alloc.allocationSize = req.size;
+  alloc.memoryTypeIndex = type;
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  RIVET_VK_TRY(vkAllocateMemory(ctx.device, &alloc, nullptr, &memory));
+  return Memory(ctx.device, memory);
+}
+}  // namespace
+
 core::Result<BufferAlloc> createBuffer(const DeviceContext& ctx, VkDeviceSize size, VkBufferUsageFlags usage,
                                        bool host_visible) {
   BufferAlloc out;
@@ -64,14 +76,11 @@ core::Result<BufferAlloc> createBuffer(const DeviceContext& ctx, VkDeviceSize si
                                            : VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
   auto type = findMemoryType(ctx, req.memoryTypeBits, wanted);
   if (!type) return type.error();
-  VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-  alloc.allocationSize = req.size;
-  alloc.memoryTypeIndex = *type;
-  VkDeviceMemory memory = VK_NULL_HANDLE;
-  RIVET_VK_TRY(vkAllocateMemory(ctx.device, &alloc, nullptr, &memory));
-  out.memory = Memory(ctx.device, memory);
-  RIVET_VK_TRY(vkBindBufferMemory(ctx.device, buffer, memory, 0));
-  if (host_visible) RIVET_VK_TRY(vkMapMemory(ctx.device, memory, 0, VK_WHOLE_SIZE, 0, &out.mapped));
+  auto memory = allocateMemory(ctx, req, *type);
+  if (!memory) return memory.error();
+  out.memory = std::move(*memory);
+  RIVET_VK_TRY(vkBindBufferMemory(ctx.device, buffer, out.memory.get(), 0));
+  if (host_visible) RIVET_VK_TRY(vkMapMemory(ctx.device, out.memory.get(), 0, VK_WHOLE_SIZE, 0, &out.mapped));
   return out;
 }
 
@@ -111,13 +120,10 @@ core::Result<ImageAlloc> createImage(const DeviceContext& ctx, const ImageDesc& 
   auto type = findMemoryType(ctx, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
   if (!type) type = findMemoryType(ctx, req.memoryTypeBits, 0);
   if (!type) return type.error();
-  VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-  alloc.allocationSize = req.size;
-  alloc.memoryTypeIndex = *type;
-  VkDeviceMemory memory = VK_NULL_HANDLE;
-  RIVET_VK_TRY(vkAllocateMemory(ctx.device, &alloc, nullptr, &memory));
-  out.memory = Memory(ctx.device, memory);
-  RIVET_VK_TRY(vkBindImageMemory(ctx.device, image, memory, 0));
+  auto memory = allocateMemory(ctx, req, *type);
+  if (!memory) return memory.error();
+  out.memory = std::move(*memory);
+  RIVET_VK_TRY(vkBindImageMemory(ctx.device, image, out.memory.get(), 0));
   if (desc.create_view) {
     auto view = createView(ctx.device, image, desc.format, desc.aspect);
     if (!view) return view.error();
