@@ -6,7 +6,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3 time
   # tests
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev poppler-utils librsvg2-bin
   # render: Vulkan + lavapipe (CPU) + validation layer + shader compiler
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   # xr: OpenXR loader + core validation layer

@@ -1,0 +1,192 @@
+// rivet-markers: printable marker sheets (PDF or SVG at exact physical size, with ruler) and markers.yaml templates.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <yaml-cpp/yaml.h>
+
+#include "ids.hpp"
+#include "map_template.hpp"
+#include "output.hpp"
+#include "rivet/content/pack.hpp"
+#include "sheet.hpp"
+#include "writers.hpp"
+
+namespace {
+
+using namespace rivet;
+namespace fs = std::filesystem;
+
+int fail(const core::Error& e) {
+  std::cerr << "rivet-markers: " << e.describe() << "\n";
+  return 2;
+}
+
+struct Selection {
+  std::string dictionary;
+  std::vector<markers::SheetMarker> markers;
+  std::string source;  // for headers and titles
+};
+
+// Notes per id from markers.yaml (optional "note:" keys; the map itself was already validated).
+std::map<int, std::string> readNotes(const std::string& text) {
+  std::map<int, std::string> notes;
+  try {
+    const YAML::Node root = YAML::Load(text);
+    for (const auto& m : root["markers"]) {
+      if (m["id"] && m["note"] && m["note"].IsScalar()) notes[m["id"].as<int>()] = m["note"].Scalar();
+    }
+  } catch (const YAML::Exception&) {
+    // Notes are captions only; a map that parseMarkerMap accepted but yaml-cpp's conversion does not is printed without.
+  }
+  return notes;
+}
+
+// Markers from --map / --pack (optionally only --ids of it), or from --dict + --ids + --size-mm.
+core::Result<Selection> select(const std::string& dict, const std::string& ids_text, double size_mm,
+                               const std::string& map_file, const std::string& pack_dir, bool ids_given,
+                               bool size_given) {
+  Selection sel;
+  if (!map_file.empty() || !pack_dir.empty()) {
+    if (!map_file.empty() && !pack_dir.empty())
+      return core::makeError("give either --map or --pack, not both", "rivet-markers sheet", "");
+    if (size_given)
+      return core::makeError("--size-mm cannot be combined with --map/--pack", "--size-mm",
+                             "each marker is printed at the size_mm its marker map gives");
+    const fs::path file = !map_file.empty() ? fs::path(map_file) : fs::path(pack_dir) / "markers.yaml";
+    auto text = content::readTextFile(file);
+    if (!text) return text.error();
+    auto map = content::parseMarkerMap(*text, file.string());
+    if (!map) return map.error();
+    if (!dict.empty() && dict != map->dictionary)
+      return core::makeError("--dict " + dict + " differs from the map's dictionary " + map->dictionary,
+                             file.string(), "leave out --dict: the map's dictionary is used");
+    sel.dictionary = map->dictionary;
+    const auto notes = readNotes(*text);
+    std::vector<int> only;
+    if (ids_given) {
+      auto parsed = markers::parseIdList(ids_text);
+      if (!parsed) return parsed.error();
+      only = *parsed;
+      for (int id : only) {
+        if (map->find(id) == nullptr)
+          return core::makeError("marker id " + std::to_string(id) + " is not in the marker map", file.string(),
+                                 "give --ids that the map lists, or leave out --ids to print all of them");
+      }
+    } else {
+      for (const auto& m : map->markers) only.push_back(m.id);
+    }
+    for (int id : only) {
+      const auto* m = map->find(id);
+      const auto note = notes.find(id);
+      sel.markers.push_back({id, m->size_m * 1000.0, note != notes.end() ? note->second : std::string()});
+    }
+    sel.source = (!pack_dir.empty() ? "pack " + fs::path(pack_dir).lexically_normal().filename().string()
+                                    : file.filename().string());
+    if (sel.source == "pack ") sel.source = "pack " + file.parent_path().string();
+    return sel;
+  }
+  if (dict.empty()) return core::makeError("no dictionary given", "--dict", "e.g. --dict DICT_6X6_250, or use --map/--pack");
+  if (!ids_given) return core::makeError("no marker ids given", "--ids", "e.g. --ids 0-5,9");
+  if (!size_given) return core::makeError("no marker size given", "--size-mm", "side of the black square, e.g. --size-mm 100");
+  auto ids = markers::parseIdList(ids_text);
+  if (!ids) return ids.error();
+  sel.dictionary = dict;
+  for (int id : *ids) sel.markers.push_back({id, size_mm, {}});
+  sel.source = "ids " + ids_text + ", " + markers::formatNumber(size_mm, 2) + " mm";
+  return sel;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rivet-markers: printable marker sheets at exact physical size, and marker-map templates"};
+  app.require_subcommand(1);
+
+  std::string dict, ids, map_file, pack_dir, paper = "A4", format, out;
+  double size_mm = 0, margin_mm = 10;
+  bool force = false;
+
+  CLI::App* sheet = app.add_subcommand("sheet", "PDF (all pages) or SVG (one file per page) marker sheet");
+  sheet->add_option("--dict", dict, "dictionary: DICT_6X6_250, DICT_4X4_50, tag36h11, tagStandard41h12, ...");
+  sheet->add_option("--ids", ids, "ids and ranges, e.g. 0-5,9 (with --map/--pack: only these of the map)");
+  sheet->add_option("--size-mm", size_mm, "side of the black square in millimetres");
+  sheet->add_option("--map", map_file, "print the markers of this markers.yaml, each at its own size");
+  sheet->add_option("--pack", pack_dir, "print the markers of this content pack's markers.yaml");
+  sheet->add_option("--paper", paper, "A4 (default), A3 or Letter");
+  sheet->add_option("--margin-mm", margin_mm, "page margin in millimetres (default 10)");
+  sheet->add_option("--format", format, "pdf or svg (default: from the -o extension, else pdf)");
+  sheet->add_option("-o,--output", out, "output file; SVG pages are written as NAME-01.svg, NAME-02.svg, ...")
+      ->required();
+
+  CLI::App* tmpl = app.add_subcommand("template", "markers.yaml template for rivet-pack (placeholder poses)");
+  tmpl->add_option("--dict", dict, "dictionary, e.g. DICT_6X6_250")->required();
+  tmpl->add_option("--ids", ids, "ids and ranges, e.g. 0-5,9")->required();
+  tmpl->add_option("--size-mm", size_mm, "side of the black square in millimetres")->required();
+  tmpl->add_option("-o,--output", out, "markers.yaml to write (an existing file is kept unless --force)")->required();
+  tmpl->add_flag("--force", force, "replace an existing output file");
+
+  CLI11_PARSE(app, argc, argv);
+
+  const bool ids_given = (sheet->parsed() ? sheet : tmpl)->count("--ids") > 0;
+  const bool size_given = (sheet->parsed() ? sheet : tmpl)->count("--size-mm") > 0;
+
+  if (tmpl->parsed()) {
+    auto sel = select(dict, ids, size_mm, "", "", ids_given, size_given);
+    if (!sel) return fail(sel.error());
+    // Validate exactly as a sheet would (dictionary, id range, size), so the template matches printable markers.
+    markers::SheetOptions check;
+    check.dictionary = sel->dictionary;
+    check.markers = sel->markers;
+    check.paper = {"unbounded", 1e6, 1e6};
+    if (auto laid = markers::layoutSheet(check); !laid) return fail(laid.error());
+    const std::string text = markers::markerMapTemplate(sel->dictionary, sel->markers, sel->source);
+    // The template must load as written (same parser as the app and rivet-pack lint).
+    if (auto parsed = content::parseMarkerMap(text, out); !parsed) return fail(parsed.error());
+    if (auto st = markers::writeFilesAtomically({{out, text}}, force); !st) return fail(st.error());
+    std::cout << "rivet-markers: wrote " << out << " (" << sel->markers.size() << " markers, " << sel->dictionary
+              << "; placeholder poses: measure and fill them in)\n";
+    return 0;
+  }
+
+  auto paper_spec = markers::paperByName(paper);
+  if (!paper_spec) return fail(paper_spec.error());
+  if (format.empty()) format = fs::path(out).extension() == ".svg" ? "svg" : "pdf";
+  if (format != "pdf" && format != "svg")
+    return fail(core::makeError("unknown format '" + format + "'", "--format", "use pdf or svg"));
+  auto sel = select(dict, ids, size_mm, map_file, pack_dir, ids_given, size_given);
+  if (!sel) return fail(sel.error());
+  markers::SheetOptions options;
+  options.dictionary = sel->dictionary;
+  options.markers = sel->markers;
+  options.paper = *paper_spec;
+  options.margin_mm = margin_mm;
+  options.source = sel->source;
+  auto laid = markers::layoutSheet(options);
+  if (!laid) return fail(laid.error());
+  const std::string title = "Rivet markers " + sel->dictionary + " (" + sel->source + ")";
+
+  std::vector<markers::OutputFile> files;
+  if (format == "pdf") {
+    files.push_back({out, markers::writePdf(laid->pages, title)});
+  } else {
+    fs::path base = out;
+    if (base.extension() == ".svg") base.replace_extension();
+    const size_t n = laid->pages.size();
+    const int digits = std::max(2, static_cast<int>(std::to_string(n).size()));
+    for (size_t i = 0; i < n; ++i) {
+      std::string number = std::to_string(i + 1);
+      number.insert(0, static_cast<size_t>(digits) - number.size(), '0');
+      fs::path page_file = base;
+      page_file += "-" + number + ".svg";
+      files.push_back({page_file, markers::writeSvg(laid->pages[i], title + " page " + std::to_string(i + 1))});
+    }
+  }
+  if (auto st = markers::writeFilesAtomically(files); !st) return fail(st.error());
+  for (const auto& f : files) {
+    std::cout << "rivet-markers: wrote " << f.path.string() << " (" << sel->markers.size() << " markers, "
+              << sel->dictionary << ", " << laid->pages.size() << (laid->pages.size() == 1 ? " page " : " pages ")
+              << paper_spec->name << ")\n";
+  }
+  return 0;
+}

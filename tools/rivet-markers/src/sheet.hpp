@@ -1,0 +1,96 @@
+// Marker sheet layout: markers at exact physical size with caption, top arrow and cut lines, a scale ruler per page,
+// as page display lists (millimetres, origin at the page's top-left, y down) that the PDF and SVG writers draw.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "rivet/core/pose.hpp"
+#include "rivet/core/result.hpp"
+#include "text.hpp"
+
+namespace rivet::markers {
+
+struct RectMm {
+  double x_mm = 0, y_mm = 0, width_mm = 0, height_mm = 0;  // top-left corner, size
+};
+
+// Filled as ONE path (nonzero winding): rectangles that touch leave no anti-aliasing seam between them.
+struct FillRects {
+  std::vector<RectMm> rects;
+  double gray = 0;  // 0 black .. 1 white
+};
+struct FillPolygon {
+  std::vector<core::Vec2d> points_mm;
+  double gray = 0;
+};
+struct Line {
+  core::Vec2d from_mm, to_mm;
+  double width_mm = 0.2;
+  double gray = 0;
+  double dash_mm = 0;  // 0: solid; else dash and gap of this length
+};
+enum class TextAnchor { Start, Middle, End };
+struct Text {
+  core::Vec2d baseline_mm;  // anchor point on the baseline
+  double size_mm = 3;       // em size
+  std::string utf8;
+  Font font = Font::Regular;
+  TextAnchor anchor = TextAnchor::Start;
+};
+using DrawItem = std::variant<FillRects, FillPolygon, Line, Text>;
+
+struct Page {
+  double width_mm = 0, height_mm = 0;
+  std::vector<DrawItem> items;
+};
+
+struct Paper {
+  std::string name;
+  double width_mm = 0, height_mm = 0;
+};
+// "A4", "A3" or "Letter" (case-insensitive), portrait.
+core::Result<Paper> paperByName(std::string_view name);
+
+struct SheetMarker {
+  int id = -1;
+  double size_mm = 0;  // side of the black square
+  std::string note;    // optional caption line (where it is glued), from the marker map
+};
+
+struct SheetOptions {
+  std::string dictionary;           // a name rivet::tracking can draw (DICT_*, tag36h11, tagStandard41h12)
+  std::vector<SheetMarker> markers;  // printed in this order
+  Paper paper{"A4", 210, 297};
+  double margin_mm = 10;
+  std::string source;  // shown in the page header, e.g. "ids 0-5,9" or "markers.yaml of robot-cell"
+};
+
+// Where a marker landed (for messages and tests of the layout).
+struct PlacedMarker {
+  int id = -1;
+  int page = 0;          // 0-based
+  RectMm black_square;   // the black square on the page
+};
+
+struct Sheet {
+  std::vector<Page> pages;
+  std::vector<PlacedMarker> placed;
+};
+
+// Printable size limits of a marker's black square, millimetres (as markers.schema.json).
+constexpr double kMinSizeMm = 5, kMaxSizeMm = 2000;
+// Ruler drawn on every page, bottom left: kRulerLengthMm long with mm ticks, and a kCheckSquareMm square beside it.
+constexpr double kRulerLengthMm = 100, kCheckSquareMm = 20;
+
+// Lays out the markers, as many per page as fit, in the order given. Errors (one line each, naming the option or
+// marker): unknown dictionary (lists the valid ones), id outside the dictionary, size out of range, duplicate id,
+// marker too big for the paper, margins too large.
+core::Result<Sheet> layoutSheet(const SheetOptions& options);
+
+// Every dictionary name a sheet can be printed for.
+std::vector<std::string> printableDictionaries();
+
+}  // namespace rivet::markers

@@ -1,0 +1,85 @@
+// Writes one marker sheet page as SVG at physical size (mm), dark cells as one path so no seams appear.
+#include <cstdio>
+
+#include "writers.hpp"
+
+namespace rivet::markers {
+namespace {
+
+std::string num(double v) { return formatNumber(v, 4); }
+
+std::string xmlEscape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+std::string grayColour(double gray) {
+  const int v = static_cast<int>(gray * 255.0 + 0.5);
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "#%02x%02x%02x", v & 0xFF, v & 0xFF, v & 0xFF);
+  return buf;
+}
+
+struct SvgItems {
+  std::string s;
+  void draw(const FillRects& f) {
+    if (f.rects.empty()) return;
+    s += "<path fill=\"" + grayColour(f.gray) + "\" fill-rule=\"nonzero\" d=\"";
+    for (const RectMm& r : f.rects) {
+      // Absolute corners (no relative steps) so that shared edges are bit-identical.
+      const std::string x0 = num(r.x_mm), y0 = num(r.y_mm), x1 = num(r.x_mm + r.width_mm),
+                        y1 = num(r.y_mm + r.height_mm);
+      s += "M" + x0 + " " + y0 + "H" + x1 + "V" + y1 + "H" + x0 + "Z";
+    }
+    s += "\"/>\n";
+  }
+  void draw(const FillPolygon& p) {
+    if (p.points_mm.size() < 3) return;
+    s += "<path fill=\"" + grayColour(p.gray) + "\" d=\"";
+    for (size_t i = 0; i < p.points_mm.size(); ++i)
+      s += (i == 0 ? "M" : "L") + num(p.points_mm[i].x) + " " + num(p.points_mm[i].y);
+    s += "Z\"/>\n";
+  }
+  void draw(const Line& l) {
+    s += "<line x1=\"" + num(l.from_mm.x) + "\" y1=\"" + num(l.from_mm.y) + "\" x2=\"" + num(l.to_mm.x) +
+         "\" y2=\"" + num(l.to_mm.y) + "\" stroke=\"" + grayColour(l.gray) + "\" stroke-width=\"" + num(l.width_mm) +
+         "\"";
+    if (l.dash_mm > 0) s += " stroke-dasharray=\"" + num(l.dash_mm) + "\"";
+    s += "/>\n";
+  }
+  void draw(const Text& t) {
+    const char* anchor = t.anchor == TextAnchor::Middle ? "middle" : (t.anchor == TextAnchor::End ? "end" : "start");
+    s += "<text x=\"" + num(t.baseline_mm.x) + "\" y=\"" + num(t.baseline_mm.y) + "\" font-size=\"" +
+         num(t.size_mm) + "\" text-anchor=\"" + anchor + "\"";
+    if (t.font == Font::Bold) s += " font-weight=\"bold\"";
+    s += ">" + xmlEscape(t.utf8) + "</text>\n";
+  }
+};
+
+}  // namespace
+
+std::string writeSvg(const Page& page, const std::string& title) {
+  const std::string w = num(page.width_mm), h = num(page.height_mm);
+  std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  s += "<!-- Rivet marker sheet (rivet-markers): print at 100 % (actual size), no fit-to-page. -->\n";
+  s += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + w + "mm\" height=\"" + h +
+       "mm\" viewBox=\"0 0 " + w + " " + h + "\" font-family=\"Helvetica, Arial, 'Liberation Sans', sans-serif\">\n";
+  s += "<title>" + xmlEscape(title) + "</title>\n";
+  s += "<rect x=\"0\" y=\"0\" width=\"" + w + "\" height=\"" + h + "\" fill=\"#ffffff\"/>\n";
+  SvgItems items;
+  for (const DrawItem& item : page.items) std::visit([&](const auto& d) { items.draw(d); }, item);
+  s += items.s;
+  s += "</svg>\n";
+  return s;
+}
+
+}  // namespace rivet::markers
