@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "rivet/tracking/detector.hpp"
@@ -91,17 +92,25 @@ std::vector<double> lineCentres(const core::Image& g, bool vertical, double lo_m
   return centres;
 }
 
-void checkRuler(const core::Image& g, const std::string& what) {
+// Largest deviations seen by one checkPages call (printed for the record).
+struct Worst {
+  double side_px = 0, ruler_px = 0, square_px = 0;
+};
+
+void checkRuler(const core::Image& g, const std::string& what, Worst& worst) {
   SCOPED_TRACE(what);
   const auto ends = lineCentres(g, true, 7, 9);  // the ruler's end ticks are 8 mm, every other tick shorter
   ASSERT_EQ(ends.size(), 2u);
   EXPECT_NEAR(ends[1] - ends[0], 100 * kPxPerMm, 1.0) << "ruler end ticks";
+  worst.ruler_px = std::max(worst.ruler_px, std::abs(ends[1] - ends[0] - 100 * kPxPerMm));
   const auto sides = lineCentres(g, true, 19, 21.5);
   ASSERT_EQ(sides.size(), 2u);
   EXPECT_NEAR(sides[1] - sides[0], 20 * kPxPerMm, 1.0) << "check square width";
+  worst.square_px = std::max(worst.square_px, std::abs(sides[1] - sides[0] - 20 * kPxPerMm));
   const auto rows = lineCentres(g, false, 19, 21.5);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_NEAR(rows[1] - rows[0], 20 * kPxPerMm, 1.0) << "check square height";
+  worst.square_px = std::max(worst.square_px, std::abs(rows[1] - rows[0] - 20 * kPxPerMm));
 }
 
 // Dark pixels across the arrow at distance s (px) above the top edge's middle.
@@ -126,11 +135,12 @@ void checkPages(const std::vector<core::Image>& pages, const Expected& e) {
   ASSERT_TRUE(det.ok()) << det.error().describe();
   const int n_modules = det->blackSquareModules();
   std::map<int, int> found;
+  Worst worst;
   for (size_t p = 0; p < pages.size(); ++p) {
     const core::Image& g = pages[p];
     SCOPED_TRACE("page " + std::to_string(p + 1));
     ASSERT_FALSE(g.empty());
-    checkRuler(g, "page " + std::to_string(p + 1));
+    checkRuler(g, "page " + std::to_string(p + 1), worst);
     for (const auto& d : det->detect(g)) {
       SCOPED_TRACE("id " + std::to_string(d.id));
       ++found[d.id];
@@ -141,7 +151,10 @@ void checkPages(const std::vector<core::Image>& pages, const Expected& e) {
       }
       const auto& c = d.corners_px;
       const double expected_px = it->second * kPxPerMm;
-      for (size_t k = 0; k < 4; ++k) EXPECT_NEAR(dist(c[k], c[(k + 1) % 4]), expected_px, 1.0) << "side " << k;
+      for (size_t k = 0; k < 4; ++k) {
+        EXPECT_NEAR(dist(c[k], c[(k + 1) % 4]), expected_px, 1.0) << "side " << k;
+        worst.side_px = std::max(worst.side_px, std::abs(dist(c[k], c[(k + 1) % 4]) - expected_px));
+      }
       EXPECT_LT(c[0].y, c[3].y);  // upright: corner 0 (top-left of the printed marker) is above corner 3
       EXPECT_LT(c[0].x, c[1].x);
       // The black square's outer ring, sampled along its middle across every cell boundary: no seam.
@@ -183,6 +196,9 @@ void checkPages(const std::vector<core::Image>& pages, const Expected& e) {
     }
   }
   for (const auto& [id, size] : e.size_mm) EXPECT_EQ(found[id], 1) << "id " << id << " (" << size << " mm)";
+  std::printf("[measured] %s: %zu markers on %zu pages; worst side error %.2f px, ruler %.2f px, square %.2f px "
+              "(1 px = %.3f mm)\n", e.dictionary.c_str(), e.size_mm.size(), pages.size(), worst.side_px,
+              worst.ruler_px, worst.square_px, 25.4 / kDpi);
 }
 
 bool rasterisers(bool svg) {
@@ -195,6 +211,11 @@ TEST(Sheets, PdfAllIdsDetectedAtExactSizeWithRuler) {
   const auto r = run(markersExe() + " sheet --dict DICT_6X6_250 --ids 0-5,9 --size-mm 60 -o " + quote(dir / "m.pdf"));
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("2 pages A4"), std::string::npos) << r.out;
+  const auto info = run("pdfinfo " + quote(dir / "m.pdf"));  // poppler complains about a broken xref or stream
+  EXPECT_EQ(info.code, 0) << info.out;
+  EXPECT_EQ(info.out.find("Error"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("Pages:           2"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("595.276 x 841.89 pts (A4)"), std::string::npos) << info.out;
   const auto pages = rasterisePdf(dir / "m.pdf", dir);
   ASSERT_EQ(pages.size(), 2u);
   EXPECT_NEAR(pages[0].width, 210 * kPxPerMm, 1.0);  // A4 at 300 dpi
