@@ -259,6 +259,20 @@ TEST(Sheets, SvgTagStandard41h12OnLetter) {
   checkPages(pages, e);
 }
 
+// Every other dictionary family prints detectably and upright (OpenCV reads DICT_APRILTAG_36h11 rotated; the
+// detector corrects it, and the printed TOP must still be corner 0's edge).
+TEST(Sheets, EveryDictionaryFamilyPrintsDetectably) {
+  if (!rasterisers(false)) GTEST_SKIP() << "pdftoppm (poppler-utils) missing: run tools/setup/install-deps.sh";
+  for (const char* dict : {"DICT_4X4_1000", "DICT_5X5_250", "DICT_7X7_50", "DICT_ARUCO_ORIGINAL", "DICT_APRILTAG_25h9",
+                           "DICT_APRILTAG_36h10", "DICT_APRILTAG_36h11"}) {
+    SCOPED_TRACE(dict);
+    const auto dir = freshDir(std::string("family_") + dict);
+    const auto r = run(markersExe() + " sheet --dict " + dict + " --ids 0,17 --size-mm 45 -o " + quote(dir / "f.pdf"));
+    ASSERT_EQ(r.code, 0) << r.out;
+    checkPages(rasterisePdf(dir / "f.pdf", dir), {dict, {{0, 45}, {17, 45}}, true});
+  }
+}
+
 TEST(Sheets, MapPrintsEachMarkerAtItsOwnSizeWithNotes) {
   if (!rasterisers(false)) GTEST_SKIP() << "pdftoppm (poppler-utils) missing: run tools/setup/install-deps.sh";
   const auto dir = freshDir("map_sizes");
