@@ -52,6 +52,12 @@ inline void writeFile(const std::filesystem::path& p, const std::string& text) {
   out << text;
 }
 
-inline std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+// Shell-quoted path (appended piece by piece: GCC 12's -O3 -Wrestrict misfires on "'" + string).
+inline std::string quote(const std::filesystem::path& p) {
+  std::string s = "'";
+  s += p.string();
+  s += '\'';
+  return s;
+}
 
 }  // namespace rivet::markers::test

@@ -81,9 +81,10 @@ core::Result<Selection> select(const std::string& dict, const std::string& ids_t
       const auto note = notes.find(id);
       sel.markers.push_back({id, m->size_m * 1000.0, note != notes.end() ? note->second : std::string()});
     }
-    sel.source = (!pack_dir.empty() ? "pack " + fs::path(pack_dir).lexically_normal().filename().string()
-                                    : file.filename().string());
-    if (sel.source == "pack ") sel.source = "pack " + file.parent_path().string();
+    // Header text: the pack folder's name ("pack robot-cell"), or the map file's name.
+    std::error_code ec;
+    const fs::path folder = fs::absolute(file, ec).lexically_normal().parent_path();
+    sel.source = !pack_dir.empty() ? "pack " + folder.filename().string() : file.filename().string();
     return sel;
   }
   if (dict.empty()) return core::makeError("no dictionary given", "--dict", "e.g. --dict DICT_6X6_250, or use --map/--pack");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 #include <string>
+#include <utility>
 
 namespace rivet::markers {
 namespace {
@@ -14,9 +15,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-core::Error syntax(std::string_view text, const std::string& what) {
-  return core::makeError("bad id list '" + std::string(text) + "': " + what, "--ids",
-                         "write ids and ranges separated by commas, e.g. 0-5,9");
+// Message pieces are appended one by one (GCC 12's -O3 -Wrestrict misfires on chained string operator+).
+std::string quoted(std::string_view item, std::string_view after) {
+  std::string s = "'";
+  s.append(item);
+  s.append("'");
+  s.append(after);
+  return s;
+}
+
+core::Error syntax(std::string_view text, std::string_view what) {
+  std::string message = "bad id list ";
+  message.append(quoted(text, ": "));
+  message.append(what);
+  return core::makeError(std::move(message), "--ids", "write ids and ranges separated by commas, e.g. 0-5,9");
 }
 
 // A whole number >= 0 (no sign, digits only).
@@ -45,20 +57,25 @@ core::Result<std::vector<int>> parseIdList(std::string_view text) {
     int first = 0, last = 0;
     const std::size_t dash = item.find('-');
     if (dash == std::string_view::npos) {
-      if (!parseId(item, first)) return syntax(text, "'" + std::string(item) + "' is not a whole number >= 0");
+      if (!parseId(item, first)) return syntax(text, quoted(item, " is not a whole number >= 0"));
       last = first;
     } else {
       const std::string_view a = trim(item.substr(0, dash)), b = trim(item.substr(dash + 1));
       if (!parseId(a, first) || !parseId(b, last))
-        return syntax(text, "'" + std::string(item) + "' is not a range A-B of whole numbers >= 0");
-      if (last < first) return syntax(text, "range '" + std::string(item) + "' goes backwards");
+        return syntax(text, quoted(item, " is not a range A-B of whole numbers >= 0"));
+      if (last < first) return syntax(text, "range " + quoted(item, " goes backwards"));
     }
-    if (static_cast<long long>(last) - first + 1 + static_cast<long long>(ids.size()) > kMaxIdsPerList)
-      return syntax(text, "more than " + std::to_string(kMaxIdsPerList) + " ids");
+    if (static_cast<long long>(last) - first + 1 + static_cast<long long>(ids.size()) > kMaxIdsPerList) {
+      std::string what = "more than ";
+      what.append(std::to_string(kMaxIdsPerList)).append(" ids");
+      return syntax(text, what);
+    }
     for (int id = first; id <= last; ++id) {
-      if (!seen.insert(id).second)
-        return core::makeError("marker id " + std::to_string(id) + " is listed twice in '" + std::string(text) + "'",
-                               "--ids", "every printed marker needs its own id");
+      if (!seen.insert(id).second) {
+        std::string message = "marker id ";
+        message.append(std::to_string(id)).append(" is listed twice in ").append(quoted(text, ""));
+        return core::makeError(std::move(message), "--ids", "every printed marker needs its own id");
+      }
       ids.push_back(id);
     }
   }

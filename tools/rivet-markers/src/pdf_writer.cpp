@@ -56,7 +56,13 @@ class ContentStream {
   }
   void draw(const Line& l) {
     s_ += num(l.gray) + " G " + num(l.width_mm * kPtPerMm) + " w 0 J ";
-    s_ += l.dash_mm > 0 ? "[" + num(l.dash_mm * kPtPerMm) + "] 0 d\n" : "[] 0 d\n";
+    if (l.dash_mm > 0) {
+      s_ += '[';
+      s_ += num(l.dash_mm * kPtPerMm);
+      s_ += "] 0 d\n";
+    } else {
+      s_ += "[] 0 d\n";
+    }
     s_ += x(l.from_mm.x) + " " + y(l.from_mm.y) + " m " + x(l.to_mm.x) + " " + y(l.to_mm.y) + " l S\n";
   }
   void draw(const Text& t) {

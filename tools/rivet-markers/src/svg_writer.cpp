@@ -45,8 +45,10 @@ struct SvgItems {
   void draw(const FillPolygon& p) {
     if (p.points_mm.size() < 3) return;
     s += "<path fill=\"" + grayColour(p.gray) + "\" d=\"";
-    for (size_t i = 0; i < p.points_mm.size(); ++i)
-      s += (i == 0 ? "M" : "L") + num(p.points_mm[i].x) + " " + num(p.points_mm[i].y);
+    for (size_t i = 0; i < p.points_mm.size(); ++i) {
+      s += i == 0 ? 'M' : 'L';
+      s += num(p.points_mm[i].x) + " " + num(p.points_mm[i].y);
+    }
     s += "Z\"/>\n";
   }
   void draw(const Line& l) {
@@ -61,7 +63,9 @@ struct SvgItems {
     s += "<text x=\"" + num(t.baseline_mm.x) + "\" y=\"" + num(t.baseline_mm.y) + "\" font-size=\"" +
          num(t.size_mm) + "\" text-anchor=\"" + anchor + "\"";
     if (t.font == Font::Bold) s += " font-weight=\"bold\"";
-    s += ">" + xmlEscape(t.utf8) + "</text>\n";
+    s += '>';
+    s += xmlEscape(t.utf8);
+    s += "</text>\n";
   }
 };
 
