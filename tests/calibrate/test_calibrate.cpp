@@ -13,6 +13,7 @@
 #include <opencv2/calib3d.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,13 @@ TEST(RivetCalibrate, TutorialPhotosMatchOpenCvsCalibration) {
   const fs::path dir = freshDir("tutorial");
   const std::string out = (dir / "camera.yaml").string();
   std::string cmd = RIVET_CALIBRATE_EXE;
-  for (int i = 0; i < 4; ++i) cmd += " " + tutorial() + "img_0" + std::to_string(i) + ".jpg";
+  for (int i = 0; i < 4; ++i) {  // appended piece by piece: GCC 12 -O3 raises a false -Wrestrict on " " + string
+    cmd += ' ';
+    cmd += tutorial();
+    cmd += "img_0";
+    cmd += std::to_string(i);
+    cmd += ".jpg";
+  }
   const CommandResult r = run(cmd + " -o " + out + " --json", dir);
   ASSERT_EQ(r.code, 0) << r.all;
   const json j = json::parse(r.out);
@@ -274,6 +281,44 @@ TEST(RivetCalibrate, SyntheticViewsRecoverTheTrueCamera) {
   EXPECT_LT(worst, 1.0) << "largest pixel difference of the true and estimated camera models";
   std::printf("synthetic: fx %.2f fy %.2f cx %.2f cy %.2f, rms %.3f px, worst model difference %.3f px\n", got->fx,
               got->fy, got->cx, got->cy, j["rms_px"].get<double>(), worst);
+
+  // The model options: one focal length, no tangential distortion.
+  const CommandResult fixed = run(std::string(RIVET_CALIBRATE_EXE) + " " + views.string() + boardArgs() + " -o " +
+                                      (dir / "fixed.yaml").string() + " --json --fix-aspect --no-tangential", dir);
+  ASSERT_EQ(fixed.code, 0) << fixed.all;
+  const json f = json::parse(fixed.out)["camera"];
+  EXPECT_DOUBLE_EQ(f["fx"].get<double>(), f["fy"].get<double>());
+  EXPECT_EQ(f["distortion"][2].get<double>(), 0.0);
+  EXPECT_EQ(f["distortion"][3].get<double>(), 0.0);
+  EXPECT_NEAR(f["fx"].get<double>(), 0.5 * (cam.K(0, 0) + cam.K(1, 1)), 0.01 * cam.K(0, 0));
+
+  // The same views as a video, each frame shown twice: --every 2 takes each once; all frames give duplicates.
+  const std::string video = (dir / "board.avi").string();
+  {
+    cv::VideoWriter writer(video, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, cam.size, true);
+    ASSERT_TRUE(writer.isOpened());
+    for (int i = 0; i < 15; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "view_%02d.png", i);
+      const cv::Mat frame = cv::imread((views / name).string());
+      writer.write(frame);
+      writer.write(frame);
+    }
+  }
+  const CommandResult every =
+      run(std::string(RIVET_CALIBRATE_EXE) + " " + video + boardArgs() + " --every 2 --json -o " +
+              (dir / "video.yaml").string(), dir);
+  ASSERT_EQ(every.code, 0) << every.all;
+  const json e = json::parse(every.out);
+  EXPECT_EQ(e["views_used"], 15);
+  EXPECT_EQ(e["views_rejected"], 0);
+  EXPECT_EQ(e["views"][1]["name"], "board.avi#2");
+  EXPECT_NEAR(e["camera"]["fx"].get<double>(), cam.K(0, 0), 0.01 * cam.K(0, 0));
+  const CommandResult all = run(std::string(RIVET_CALIBRATE_EXE) + " " + video + boardArgs() + " -o " +
+                                    (dir / "video.yaml").string(), dir);
+  ASSERT_EQ(all.code, 0) << all.all;
+  EXPECT_NE(all.out.find("board.avi#1: rejected: near-duplicate of board.avi#0"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("views: 15 used, 15 rejected"), std::string::npos) << all.out;
 }
 
 TEST(RivetCalibrate, FrontoParallelViewsAreDegenerate) {

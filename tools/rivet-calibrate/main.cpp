@@ -145,13 +145,21 @@ int main(int argc, char** argv) {
         for (const auto& v : views) {
           if (v.accepted) accepted.push_back(&v);
         }
-        calibrate::analyzeView(gray, board.value(), dict, accepted, view);
+        try {
+          calibrate::analyzeView(gray, board.value(), dict, accepted, view);
+        } catch (const cv::Exception& e) {
+          View failed;
+          failed.name = view.name;
+          view = std::move(failed);
+          view.reason = std::string("OpenCV failed on this image: ") + e.err;
+        }
       }
       if (!as_json) {
         if (view.accepted) {
-          std::cout << "  " << view.name << ": " << view.corners << " corners, edges "
-                    << fixed(view.edge_blur_px, 1) << " px wide, board covers " << fixed(100 * view.area_fraction, 0)
-                    << "% of the image\n";
+          std::cout << "  " << view.name << ": " << view.corners << " corners, "
+                    << (view.edge_blur_px >= 0 ? "edges " + fixed(view.edge_blur_px, 1) + " px wide"
+                                               : std::string("edge width not measurable"))
+                    << ", board covers " << fixed(100 * view.area_fraction, 0) << "% of the image\n";
         } else {
           std::cout << "  " << view.name << ": rejected: " << view.reason << "\n";
         }
@@ -223,6 +231,7 @@ int main(int argc, char** argv) {
     for (const auto& n : cal.notes) std::cout << n << "\n";
     std::cout << "views: " << used << " used, " << rejected << " rejected\n";
     if (cal.ran) {
+      if (cal.failure) std::cout << "the calibration below is REFUSED (reason at the end) - for diagnosis only:\n";
       std::cout << "per-view reprojection error (px) and board tilt:\n";
       for (const auto& v : views) {
         if (v.used) std::cout << "  " << v.name << ": " << fixed(v.rms_px, 3) << " px, tilt " << fixed(v.tilt_deg, 0)
