@@ -100,9 +100,9 @@ class Rasteriser {
   void model(const content::Model& m) {
     for (const auto& part : m.parts)
       for (std::uint32_t k = part.first_index; k + 2 < part.first_index + part.index_count; k += 3) {
-        const auto& a = m.vertices[m.indices[k]].position;
-        const auto& b = m.vertices[m.indices[k + 1]].position;
-        const auto& c = m.vertices[m.indices[k + 2]].position;
+        const auto a = content::decodePosition(m, m.indices[k]);
+        const auto b = content::decodePosition(m, m.indices[k + 1]);
+        const auto c = content::decodePosition(m, m.indices[k + 2]);
         triangle({a[0], a[1], a[2]}, {b[0], b[1], b[2]}, {c[0], c[1], c[2]}, 230);
       }
   }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -95,7 +96,7 @@ TEST(ModelFile, SpansStayValidWhileAnyCopyLives) {
     copy = *loaded;
   }
   fs::remove(file);  // the mapping keeps the data even once the name is gone
-  EXPECT_EQ(copy.vertices[6].position[2], 3.0f);
+  EXPECT_EQ(rivet::content::decodePosition(copy, 6)[2], 3.0f);
 }
 
 TEST(ModelFile, RejectsEveryFlippedByteInFullMode) {
@@ -117,7 +118,7 @@ TEST(ModelFile, RejectsEveryFlippedByteInFullMode) {
       EXPECT_FALSE(r.error().hint.empty());
     }
   }
-  // header 96 + table 280 = 376 -> first section at 384: 8 padding bytes there, plus padding after each section.
+  // header 128 + table 280 = 408 -> first section at 448: 40 padding bytes there, plus padding after each section.
   EXPECT_LT(accepted, 64 * 5);
   EXPECT_GT(accepted, 0);
 }
@@ -127,7 +128,7 @@ TEST(ModelFile, TruncatedFilesAreErrorsNotCrashes) {
   ASSERT_TRUE(saveModel(file.string(), twoPartModel()).ok());
   const auto good = readAll(file);
   const fs::path bad = tempDir() / "trunc_bad.rmdl";
-  for (std::size_t n : {std::size_t{0}, std::size_t{7}, std::size_t{95}, std::size_t{376}, good.size() - 1}) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{7}, std::size_t{127}, std::size_t{408}, good.size() - 1}) {
     writeAll(bad, std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n)));
     for (auto mode : {ModelVerify::Full, ModelVerify::Structure}) {
       auto r = loadModel(bad.string(), ModelLoadOptions{mode});
@@ -140,8 +141,8 @@ TEST(ModelFile, StructureModeSkipsHashesButStillChecksRanges) {
   const fs::path file = tempDir() / "struct.rmdl";
   ASSERT_TRUE(saveModel(file.string(), twoPartModel()).ok());
   auto bytes = readAll(file);
-  // Change a vertex coordinate (first vertex section starts at 384): Full refuses, Structure accepts.
-  bytes[384] = static_cast<char>(bytes[384] ^ 0x01);
+  // Change a vertex coordinate (first vertex section starts at 448): Full refuses, Structure accepts.
+  bytes[448] = static_cast<char>(bytes[448] ^ 0x01);
   writeAll(file, bytes);
   EXPECT_FALSE(loadModel(file.string()).ok());
   EXPECT_TRUE(loadModel(file.string(), ModelLoadOptions{ModelVerify::Structure}).ok());
@@ -172,6 +173,86 @@ TEST(ModelFile, SaveIntoMissingFolderFailsClearly) {
   auto st = saveModel("/nonexistent-dir/x.rmdl", twoPartModel());
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().hint.find("output folder"), std::string::npos);
+}
+
+TEST(ModelFile, OldVersionAsksToReimport) {
+  const fs::path file = tempDir() / "v1.rmdl";
+  ASSERT_TRUE(saveModel(file.string(), twoPartModel()).ok());
+  auto bytes = readAll(file);
+  bytes[8] = 1;  // version field (u32 after the 8-byte magic): a version-1 file (float vertices)
+  writeAll(file, bytes);
+  for (auto mode : {ModelVerify::Full, ModelVerify::Structure}) {
+    auto r = loadModel(file.string(), ModelLoadOptions{mode});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("version 1"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().hint.find("re-import"), std::string::npos) << r.error().hint;
+  }
+}
+
+TEST(ModelFile, VerticesAreTwelveBytesInTheFile) {
+  const fs::path file = tempDir() / "size.rmdl";
+  const Model src = twoPartModel();
+  ASSERT_TRUE(saveModel(file.string(), src).ok());
+  // header 128 + table 280 -> 448; 7 vertices x 12 = 84 -> next section at 576; 12 indices x 4 = 48 -> 640;
+  // 2 parts x 96 = 192 -> 832; 1 LOD x 16 -> 896; strings "base" "Base plate" "base/arm" "Arm (élément 2)" -> 960.
+  EXPECT_EQ(fs::file_size(file), 960u);
+}
+
+TEST(ModelQuantization, PositionsWithinHalfAStepNormalsWithinAHundredthOfADegree) {
+  using rivet::content::Vertex;
+  std::vector<Vertex> v;
+  std::uint32_t seed = 12345;
+  const auto rnd = [&] {  // deterministic, -1..1
+    seed = seed * 1664525u + 1013904223u;
+    return static_cast<float>(seed >> 8) / static_cast<float>(1u << 23) - 1.0f;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::array<float, 3> n{rnd(), rnd(), rnd()};
+    const float l = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    if (l < 1e-3f) continue;
+    v.push_back({{1.5f * rnd() + 0.2f, 0.3f * rnd() - 4.0f, 0.01f * rnd()}, {n[0] / l, n[1] / l, n[2] / l}});
+  }
+  for (const auto& axis : {std::array<float, 3>{1, 0, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}})
+    v.push_back({{0, -4, 0}, axis});
+  const auto src = v;
+  std::vector<std::uint32_t> idx = {0, 1, 2};
+  const Model m = rivet::content::makeModel(std::move(v), std::move(idx), {});
+  const double qerr = m.quantization.maxErrorM();
+  // 16 bits over a 3 m x 0.6 m x 0.02 m box: about 23 um per step on x; half-step errors combined.
+  EXPECT_LT(qerr, 30e-6);
+  EXPECT_GT(qerr, 10e-6);
+  double worst_pos = 0, worst_angle = 0;
+  for (std::size_t i = 0; i < src.size(); ++i) {
+    const auto d = rivet::content::decodeVertex(m, i);
+    double e2 = 0, dot = 0;
+    for (std::size_t a = 0; a < 3; ++a) {
+      e2 += (d.position[a] - src[i].position[a]) * (d.position[a] - src[i].position[a]);
+      dot += static_cast<double>(d.normal[a]) * src[i].normal[a];
+    }
+    const auto& p = d.normal;
+    const auto& q = src[i].normal;
+    const double cx = double{p[1]} * q[2] - double{p[2]} * q[1], cy = double{p[2]} * q[0] - double{p[0]} * q[2],
+                 cz = double{p[0]} * q[1] - double{p[1]} * q[0];
+    worst_pos = std::max(worst_pos, std::sqrt(e2));
+    worst_angle = std::max(worst_angle, std::atan2(std::sqrt(cx * cx + cy * cy + cz * cz), dot));
+  }
+  EXPECT_LE(worst_pos, qerr * 1.001);
+  EXPECT_GT(worst_pos, qerr * 0.3);  // the test does exercise the quantisation
+  EXPECT_LT(worst_angle, 0.01 * M_PI / 180) << worst_angle * 180 / M_PI << " degrees";
+  EXPECT_GT(worst_angle, 0.0001 * M_PI / 180);  // the normals are quantised
+  // Bounds come from the quantised positions and contain every decoded vertex.
+  const auto b = rivet::content::vertexBounds(m);
+  EXPECT_NEAR(b.min[1], -4.3f, 1e-3);
+  EXPECT_NEAR(b.max[0], 1.7f, 1e-3);
+}
+
+TEST(ModelQuantization, FlatAndSinglePointModelsKeepTheirCoordinates) {
+  std::vector<rivet::content::Vertex> v = {{{0.25f, 2, 0}, {0, 1, 0}}, {{0.5f, 2, 0}, {0, 1, 0}}, {{0.5f, 2, 1}, {0, 1, 0}}};
+  const Model m = rivet::content::makeModel(std::move(v), {0, 1, 2}, {});
+  for (std::size_t a = 0; a < 3; ++a) EXPECT_GT(m.quantization.scale_m[a], 0.0f);
+  EXPECT_EQ(rivet::content::decodePosition(m, 0)[1], 2.0f);  // flat axis: exact
+  EXPECT_EQ(rivet::content::decodePosition(m, 2)[2], 1.0f);
+  EXPECT_EQ(rivet::content::decodeVertex(m, 1).normal[1], 1.0f);
 }
 
 #include "checksum.hpp"

@@ -19,7 +19,7 @@ namespace {
 // A torus of `rings` x `sides` quads (2 triangles each) as one extra part: a stand-in for dense CAD geometry.
 content::Model boxesAndTorus(const std::vector<test::Box>& boxes, int rings, int sides) {
   content::Model base = test::makeBoxes(boxes);
-  std::vector<content::Vertex> vertices(base.vertices.begin(), base.vertices.end());
+  std::vector<content::Vertex> vertices = content::decodeVertices(base);
   std::vector<std::uint32_t> indices(base.indices.begin(), base.indices.end());
   std::vector<content::Part> parts = base.parts;
   content::Part torus;

@@ -1,11 +1,12 @@
-// .rmdl reader/writer: fixed little-endian header + section table (SHA-256 each) + 64-byte aligned arrays.
+// .rmdl reader/writer: fixed little-endian header + section table (XXH64 each) + 64-byte aligned arrays.
 //
-// Layout (version 1), all integers little-endian:
-//   FileHeader (96 bytes) | SectionEntry[5] (56 bytes each) | sections, each at a 64-byte aligned offset:
-//   1 vertices  (Vertex: 6 x f32 = 24 bytes)       2 indices (u32)
+// Layout (version 2), all integers little-endian:
+//   FileHeader (128 bytes) | SectionEntry[5] (56 bytes each) | sections, each at a 64-byte aligned offset:
+//   1 vertices  (PackedVertex: 4 x u16 unorm position + 2 x i16 octahedral normal = 12 bytes)   2 indices (u32)
 //   3 parts     (PartRecord, 96 bytes)             4 lods    (LodRecord, 16 bytes)
 //   5 strings   (UTF-8 bytes, referenced by offset/length from part records)
-// The header checksum covers the first 56 header bytes and the section table; each section carries its own.
+// Version 1 (float vertices, 24 bytes) is refused with a message to re-import.
+// The header checksum covers the first 80 header bytes and the section table; each section carries its own.
 // Checksums are XXH64 (8 bytes, stored in 32-byte fields whose other bytes are zero, room for a longer hash):
 // they catch damaged files at ~10 GB/s; tampering is caught by the signed pack manifest (SHA-256 per file).
 #include "rivet/content/model_file.hpp"
@@ -29,7 +30,7 @@ namespace rivet::content {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "the .rmdl format is little-endian");
-static_assert(sizeof(Vertex) == 24 && alignof(Vertex) == 4, "Vertex must map 1:1 onto the file");
+static_assert(sizeof(PackedVertex) == 12 && alignof(PackedVertex) == 2, "PackedVertex must map 1:1 onto the file");
 
 constexpr char kMagic[8] = {'R', 'I', 'V', 'E', 'T', 'M', 'D', 'L'};
 constexpr std::uint32_t kSectionCount = 5;
@@ -47,10 +48,12 @@ struct FileHeader {
   std::uint32_t section_count;
   std::uint32_t flags;
   float bounds[6];
+  float quant_offset[3];  // Quantization of the vertex positions
+  float quant_scale[3];
   std::uint8_t header_checksum[32];
-  std::uint8_t reserved[8];
+  std::uint8_t reserved[16];
 };
-static_assert(sizeof(FileHeader) == 96);
+static_assert(sizeof(FileHeader) == 128);
 constexpr std::size_t kHashedHeaderBytes = offsetof(FileHeader, header_checksum);
 
 struct SectionEntry {
@@ -79,7 +82,7 @@ struct LodRecord {
 };
 static_assert(sizeof(LodRecord) == 16);
 
-constexpr std::uint32_t kElemBytes[kSectionCount + 1] = {0, sizeof(Vertex), 4, sizeof(PartRecord), sizeof(LodRecord), 1};
+constexpr std::uint32_t kElemBytes[kSectionCount + 1] = {0, sizeof(PackedVertex), 4, sizeof(PartRecord), sizeof(LodRecord), 1};
 constexpr const char* kSectionNames[kSectionCount + 1] = {"", "vertices", "indices", "parts", "lods", "strings"};
 constexpr std::uint64_t kHeaderBytes = sizeof(FileHeader) + kSectionCount * sizeof(SectionEntry);
 
@@ -101,7 +104,7 @@ Digest digestOf(std::uint64_t h) {
 
 Digest checksum(const void* data, std::size_t size) { return digestOf(detail::Xxh64::hash(data, size)); }
 
-// Header checksum: the first 56 header bytes, then the section table.
+// Header checksum: the header bytes before the checksum field, then the section table.
 Digest headerChecksum(const void* header, const void* table) {
   std::uint8_t buf[kHashedHeaderBytes + kSectionCount * sizeof(SectionEntry)];
   std::memcpy(buf, header, kHashedHeaderBytes);
@@ -174,9 +177,13 @@ core::Result<Model> loadModel(const std::string& path, const ModelLoadOptions& o
     return fail(path, "not a Rivet runtime model (magic bytes are not RIVETMDL)",
                 "import CAD files with rivet-import first; loadModel reads only .rmdl files");
   if (h.version != kModelFormatVersion)
-    return fail(path, "model format version " + std::to_string(h.version) + " is not supported (this build reads " +
-                          std::to_string(kModelFormatVersion) + ")",
-                "re-create the model with this version's rivet-import");
+    return fail(path,
+                "model format version " + std::to_string(h.version) + " is not supported (this build reads version " +
+                    std::to_string(kModelFormatVersion) +
+                    (h.version < kModelFormatVersion ? "; version 1 stored float vertices, version 2 quantised ones)"
+                                                     : ", the file is from a newer Rivet)"),
+                "re-import the source CAD with this build's rivet-import (rivet-import SOURCE -o " +
+                    std::filesystem::path(path).filename().string() + ")");
   if (h.header_bytes != kHeaderBytes || h.section_count != kSectionCount)
     return fail(path, "header declares " + std::to_string(h.section_count) + " sections / " +
                           std::to_string(h.header_bytes) + " header bytes; expected " + std::to_string(kSectionCount) +
@@ -187,6 +194,9 @@ core::Result<Model> loadModel(const std::string& path, const ModelLoadOptions& o
   if (headerChecksum(base, base + sizeof(FileHeader)) != std::to_array(h.header_checksum) && kChecksumsDecide)
     return fail(path, "header checksum does not match");
   if (!finite6(h.bounds)) return fail(path, "model bounds are not finite numbers");
+  for (int a = 0; a < 3; ++a)
+    if (!std::isfinite(h.quant_offset[a]) || !std::isfinite(h.quant_scale[a]) || !(h.quant_scale[a] > 0))
+      return fail(path, "vertex quantisation box is not finite or has a scale <= 0");
 
   SectionEntry sec[kSectionCount + 1]{};
   std::uint64_t prev_end = kHeaderBytes;
@@ -221,8 +231,12 @@ core::Result<Model> loadModel(const std::string& path, const ModelLoadOptions& o
   }
 
   Model m;
-  m.vertices = {std::launder(reinterpret_cast<const Vertex*>(base + sec[kVertices].offset)),
+  m.vertices = {std::launder(reinterpret_cast<const PackedVertex*>(base + sec[kVertices].offset)),
                 static_cast<std::size_t>(vertex_count)};
+  for (std::size_t a = 0; a < 3; ++a) {
+    m.quantization.offset_m[a] = h.quant_offset[a];
+    m.quantization.scale_m[a] = h.quant_scale[a];
+  }
   m.indices = {std::launder(reinterpret_cast<const std::uint32_t*>(base + sec[kIndices].offset)),
                static_cast<std::size_t>(index_count)};
   m.bounds = toBounds(h.bounds);
@@ -297,6 +311,10 @@ core::Status validateForSave(const std::string& path, const Model& m) {
       m.indices.size() > std::numeric_limits<std::uint32_t>::max())
     return fail_save("more than 2^32 vertices or indices");
   if (m.parts.size() > kMaxParts) return fail_save("too many parts");
+  for (std::size_t a = 0; a < 3; ++a)
+    if (!std::isfinite(m.quantization.offset_m[a]) || !std::isfinite(m.quantization.scale_m[a]) ||
+        !(m.quantization.scale_m[a] > 0))
+      return fail_save("vertex quantisation box is not finite or has a scale <= 0");
   for (auto idx : m.indices)
     if (idx >= m.vertices.size())
       return fail_save("index " + std::to_string(idx) + " is not below the vertex count " +
@@ -364,6 +382,8 @@ core::Status saveModel(const std::string& path, const Model& m) {
   for (int a = 0; a < 3; ++a) {
     h.bounds[a] = m.bounds.min[static_cast<std::size_t>(a)];
     h.bounds[a + 3] = m.bounds.max[static_cast<std::size_t>(a)];
+    h.quant_offset[a] = m.quantization.offset_m[static_cast<std::size_t>(a)];
+    h.quant_scale[a] = m.quantization.scale_m[static_cast<std::size_t>(a)];
   }
   SectionEntry sec[kSectionCount]{};
   std::uint64_t offset = alignUp(kHeaderBytes);

@@ -51,10 +51,8 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const
   const auto h = static_cast<std::uint32_t>(target.height);
   const VkViewport viewport{0, 0, static_cast<float>(w), static_cast<float>(h), 0, 1};
   const VkRect2D area{{0, 0}, {w, h}};
-  ViewConstants constants{};
   const core::Mat4f mvp = view.projection * view.T_view_model;
-  constants.mvp = mvp.m;
-  constants.model_view = view.T_view_model.m;
+  const ViewConstants constants = viewConstants(view);
   const std::array<VkDescriptorSet, 2> sets{frame_set, target.set};
   // The outline pass is a full-screen fragment loop; confine it to where the model can be (outlines reach ~4 px out).
   const VkRect2D model_rect = projectedRect(mvp, bounds_min, bounds_max, w, h, 8.0f);

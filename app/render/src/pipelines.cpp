@@ -1,6 +1,7 @@
 // Descriptor layouts and sets, part-style buffer, render passes and graphics pipelines of the renderer.
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <vector>
 
 #include "renderer_impl.hpp"
@@ -274,10 +275,11 @@ core::Result<vk::Pipeline> Renderer::Impl::createPipeline(const PipelineSpec& sp
     if (spec.mode >= 0) stages[1].pSpecializationInfo = &spec_info;
     stage_count = 2;
   }
-  const VkVertexInputBindingDescription binding{0, sizeof(content::Vertex), VK_VERTEX_INPUT_RATE_VERTEX};
+  // content::PackedVertex: position 4 x u16 unorm (w unused), octahedral normal 2 x i16 snorm.
+  const VkVertexInputBindingDescription binding{0, sizeof(content::PackedVertex), VK_VERTEX_INPUT_RATE_VERTEX};
   const std::array<VkVertexInputAttributeDescription, 2> attributes{{
-      {0, 0, VK_FORMAT_R32G32B32_SFLOAT, 0},
-      {1, 0, VK_FORMAT_R32G32B32_SFLOAT, 12},
+      {0, 0, VK_FORMAT_R16G16B16A16_UNORM, offsetof(content::PackedVertex, position)},
+      {1, 0, VK_FORMAT_R16G16_SNORM, offsetof(content::PackedVertex, normal)},
   }};
   VkPipelineVertexInputStateCreateInfo vertex_input{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
   if (spec.model_vertices) {

@@ -70,6 +70,14 @@ core::Result<int> Renderer::importTarget(std::uint64_t vk_image, std::uint32_t v
   return impl_->addTarget(width, height, reinterpret_cast<VkImage>(vk_image), format);
 }
 
+ViewConstants Renderer::Impl::viewConstants(const ViewSetup& view) const {
+  ViewConstants constants{};
+  const core::Mat4f model_view = view.T_view_model * dequantize;  // no longer rigid: model.vert re-normalises
+  constants.mvp = (view.projection * model_view).m;
+  constants.model_view = model_view.m;
+  return constants;
+}
+
 core::Status Renderer::setModel(const content::Model& model) {
   Impl& m = *impl_;
   if (model.vertices.empty() || model.indices.empty()) {
@@ -131,13 +139,14 @@ core::Status Renderer::setModel(const content::Model& model) {
   m.vertex_buffer = std::move(*vertices);
   m.index_buffer = std::move(*indices);
   m.parts = model.parts;
-  m.bounds_min = model.vertices[0].position;
-  m.bounds_max = model.vertices[0].position;
-  for (const auto& v : model.vertices) {
-    for (size_t k = 0; k < 3; ++k) {
-      m.bounds_min[k] = std::min(m.bounds_min[k], v.position[k]);
-      m.bounds_max[k] = std::max(m.bounds_max[k], v.position[k]);
-    }
+  const content::Bounds bounds = content::vertexBounds(model);
+  m.bounds_min = bounds.min;
+  m.bounds_max = bounds.max;
+  // model.vert reads positions as unorm (q / 65535); this maps them to model coordinates.
+  m.dequantize = core::Mat4f::identity();
+  for (int a = 0; a < 3; ++a) {
+    m.dequantize.at(a, a) = model.quantization.scale_m[static_cast<size_t>(a)];
+    m.dequantize.at(a, 3) = model.quantization.offset_m[static_cast<size_t>(a)];
   }
   if (m.parts.empty()) {  // a model without a part table is one part
     content::Part whole;
@@ -402,9 +411,7 @@ core::Result<core::Image> Renderer::renderMask(const ViewSetup& view, int width,
     mask.width = width;
     mask.height = height;
   }
-  ViewConstants constants{};
-  constants.mvp = (view.projection * view.T_view_model).m;
-  constants.model_view = view.T_view_model.m;
+  const ViewConstants constants = m.viewConstants(view);
   auto drawn = vk::submitNow(m.ctx, [&](VkCommandBuffer cmd) {
     VkClearValue clear{};
     const VkRect2D area{{0, 0}, {w, h}};

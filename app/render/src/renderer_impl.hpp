@@ -25,7 +25,7 @@ inline constexpr std::uint32_t kMaxUiTargetsPerFrame = 8;  // ImGui backend vert
 inline constexpr int kMaxTargetSize = 16384;
 inline constexpr float kDarkGreyLinear = 0.0212f;          // sRGB 40/255
 
-static_assert(sizeof(content::Vertex) == 24, "vertex layout must match model.vert");
+static_assert(sizeof(content::PackedVertex) == 12, "vertex layout must match model.vert (pipelines.cpp vertex input)");
 
 enum ModelMode : int { kModeNormal = 0, kModeGhost = 1, kModeHighlightVisible = 2, kModeHighlightOccluded = 3 };
 
@@ -159,6 +159,7 @@ struct Renderer::Impl {
   std::vector<content::Part> parts;
   std::array<float, 3> bounds_min{0, 0, 0};  // of all vertices, model coordinates
   std::array<float, 3> bounds_max{0, 0, 0};
+  core::Mat4f dequantize;  // unorm vertex position (0..1 per axis) -> model coordinates (content::Quantization)
   bool has_model = false;
   std::vector<PartStyle> styles;  // of the last frame, one per part
 
@@ -188,6 +189,8 @@ struct Renderer::Impl {
   core::Result<vk::Pipeline> createPipeline(const PipelineSpec& spec);
   core::Result<int> addTarget(int width, int height, VkImage external, VkFormat external_format);
   core::Status writeStyles(const std::vector<PartStyle>& frame_styles);
+  // Push constants of one view: the model's dequantisation folded into both matrices (model.vert).
+  [[nodiscard]] ViewConstants viewConstants(const ViewSetup& view) const;
   core::Status uploadBackground(RenderTarget& t, const core::Image& image);
   void recordBackgroundUpload(VkCommandBuffer cmd, RenderTarget& t);
   void recordView(VkCommandBuffer cmd, RenderTarget& target, const ViewSetup& view, const FrameDesc& frame,

@@ -130,7 +130,7 @@ void drawModel(cv::Mat& img, const content::Model& model, const core::CameraMode
   std::vector<cv::Point> pp(nv);
   constexpr int kShift = 4;
   for (size_t i = 0; i < nv; ++i) {
-    const auto& p = model.vertices[i].position;
+    const auto p = content::decodePosition(model, i);
     pc[i] = T * Vec3d{p[0], p[1], p[2]};
     if (pc[i].z > 0.02) {
       const cv::Point2d q = pinhole(cam, pc[i]);

@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (l.index_count > 0) sink = sink + static_cast<float>(r->indices[l.first_index]);
     }
     if (mode == ModelVerify::Full)
-      for (auto i : r->indices) sink = sink + r->vertices[i].position[0];
+      for (auto i : r->indices) sink = sink + rivet::content::decodePosition(*r, i)[0];
   }
   return 0;
 }

@@ -163,7 +163,9 @@ void dropDegenerates(const std::vector<float>& pos, std::vector<std::uint32_t>& 
   idx.resize(w);
 }
 
-PartMesh buildPart(Node& n, const ImportOptions& o, bool& regenerated) {
+// quant_error_m: how far quantising a vertex position can move it (content::Quantization::maxErrorM). A stored
+// LOD and the stored LOD0 both move by up to that much, so each LOD's error is its measured deviation plus twice it.
+PartMesh buildPart(Node& n, const ImportOptions& o, double quant_error_m, bool& regenerated) {
   PartMesh pm;
   dropDegenerates(n.pos, n.idx);
   const std::size_t vcount = n.pos.size() / 3;
@@ -222,7 +224,8 @@ PartMesh buildPart(Node& n, const ImportOptions& o, bool& regenerated) {
   // Each LOD must stay within its bound as measured (meshoptimizer's own error estimate can be optimistic on
   // CAD meshes): simplify, measure the deviation, and tighten the simplifier's target until it holds.
   for (std::size_t b = 0; b < o.lod_errors_mm.size() && scale > 0 && pm.lod0.size() >= 3 * 16; ++b) {
-    const double bound_m = o.lod_errors_mm[b] * 0.001;
+    const double bound_m = o.lod_errors_mm[b] * 0.001 - 2 * quant_error_m;  // left for the simplification
+    if (bound_m <= 0) continue;
     float rel = static_cast<float>(bound_m) / scale;
     bool accepted = false;
     for (int attempt = 0; attempt < 5 && !accepted; ++attempt, rel *= 0.5f) {
@@ -238,7 +241,7 @@ PartMesh buildPart(Node& n, const ImportOptions& o, bool& regenerated) {
       const double measured = meter->measure(lod, bound_m);
       if (measured > bound_m) continue;
       if (o.optimize) meshopt_optimizeVertexCache(lod.data(), lod.data(), count, pm.vertices.size());
-      pm.lods.push_back({std::move(lod), static_cast<float>(measured), b});
+      pm.lods.push_back({std::move(lod), static_cast<float>(measured + 2 * quant_error_m), b});
       prev = count;
       accepted = true;
     }
@@ -482,6 +485,19 @@ core::Result<ImportResult> importModel(const ImportOptions& o) {
   if (total_tris == 0)
     return core::makeError("the inputs yield no triangles", o.inputs.front(), "check that the files hold surfaces");
 
+  // Vertex positions are stored as 16-bit steps of the box of all geometry (content::PackedVertex): known now,
+  // before simplification, so that each LOD's error can include the quantisation.
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  content::Bounds box{{kInf, kInf, kInf}, {-kInf, -kInf, -kInf}};
+  for (std::size_t i = 0; i < b.nodes.size(); ++i)
+    for (std::size_t v = 0; keep[i] && v + 2 < b.nodes[i].pos.size(); v += 3)
+      for (std::size_t a = 0; a < 3; ++a) {
+        box.min[a] = std::min(box.min[a], b.nodes[i].pos[v + a]);
+        box.max[a] = std::max(box.max[a], b.nodes[i].pos[v + a]);
+      }
+  const content::Quantization quantization = content::quantizationFor(box.min, box.max);
+  summary.quantization_error_mm = quantization.maxErrorM() * 1000.0;
+
   std::vector<int> new_index(b.nodes.size(), -1);
   std::vector<PartMesh> meshes;
   std::vector<content::Part> parts;
@@ -499,7 +515,7 @@ core::Result<ImportResult> importModel(const ImportOptions& o) {
     p.parent = n.parent >= 0 ? new_index[static_cast<std::size_t>(n.parent)] : -1;
     p.color = n.color;
     bool regen = false;
-    meshes.push_back(n.idx.empty() ? PartMesh{} : buildPart(n, o, regen));
+    meshes.push_back(n.idx.empty() ? PartMesh{} : buildPart(n, o, quantization.maxErrorM(), regen));
     regenerated += regen ? 1 : 0;
     n.pos.clear(), n.nrm.clear(), n.idx.clear();
     n.pos.shrink_to_fit(), n.nrm.shrink_to_fit(), n.idx.shrink_to_fit();
@@ -540,7 +556,7 @@ core::Result<ImportResult> importModel(const ImportOptions& o) {
   for (const auto& p : parts) lod0_tris += p.index_count / 3;
   summary.triangles = lod0_tris;
   summary.parts = parts.size();
-  result.model = content::makeModel(std::move(vertices), std::move(indices), std::move(parts));
+  result.model = content::makeModel(std::move(vertices), std::move(indices), std::move(parts), quantization);
   // Group parts (no triangles of their own) get the union of their children's bounds; others keep their own.
   auto& ps = result.model.parts;
   std::vector<char> has_bounds(ps.size());
@@ -576,6 +592,10 @@ std::string summaryText(const ImportSummary& s) {
         << " instances, " << in.seconds << " s\n";
   }
   out << "model  " << s.parts << " parts, " << s.vertices << " vertices, " << s.triangles << " triangles\n";
+  out.precision(4);
+  out << "       vertex positions quantised to 16 bits over the model box: error <= " << s.quantization_error_mm
+      << " mm (each LOD's deviation below includes it twice: LOD and LOD0 both move)\n";
+  out.precision(3);
   for (std::size_t l = 0; l < s.lods.size(); ++l)
     out << "  LOD" << l + 1 << " bound " << s.lods[l].bound_mm << " mm: " << s.lods[l].triangles
         << " triangles, largest measured deviation " << s.lods[l].max_error_mm << " mm\n";
@@ -599,6 +619,7 @@ std::string summaryJson(const ImportSummary& s, const content::Model& m) {
                            {"triangles", in.triangles}, {"instances", in.instances}, {"seconds", in.seconds}});
   j["vertices"] = s.vertices;
   j["triangles"] = s.triangles;
+  j["quantization_error_mm"] = s.quantization_error_mm;
   j["lods"] = json::array();
   for (const auto& l : s.lods)
     j["lods"].push_back({{"bound_mm", l.bound_mm}, {"triangles", l.triangles}, {"max_deviation_mm", l.max_error_mm}});

@@ -9,7 +9,7 @@
 namespace rivet::content {
 
 // Format version written by saveModel and the only one loadModel accepts.
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+inline constexpr std::uint32_t kModelFormatVersion = 2;
 
 enum class ModelVerify {
   // Header, section table, sizes, offsets, part/LOD ranges, every index < vertex count and the XXH64 checksum of

@@ -38,13 +38,14 @@ struct InputSummary {
 
 struct LodSummary {
   double bound_mm = 0;         // requested error bound
-  double max_error_mm = 0;     // largest measured deviation from LOD0 over all parts at this level
+  double max_error_mm = 0;     // largest deviation from LOD0 over all parts at this level (measured + 2 x quantisation)
   std::size_t triangles = 0;   // total triangles at this level (parts without this level count their finest LOD)
 };
 
 struct ImportSummary {
   std::vector<InputSummary> inputs;
   std::size_t parts = 0, vertices = 0, triangles = 0;
+  double quantization_error_mm = 0;  // largest move of a vertex by the 16-bit position quantisation (half a step)
   std::vector<LodSummary> lods;
   content::Bounds bounds;
   std::vector<std::string> warnings;
