@@ -124,6 +124,10 @@ TEST(Cli, ErrorsAreOneClearLine) {
   expectCleanError("template --dict tag36h11 --ids 587 --size-mm 50 -o @OUT",
                    {"marker id 587 is not in tag36h11 (ids 0..586)"}, "template_range");
   expectCleanError("template --dict DICT_6X6_250 --ids 3,3 --size-mm 50 -o @OUT", {"listed twice"}, "template_dup");
+  // Command-line syntax (CLI11) errors: one line too.
+  expectCleanError("sheet --dict DICT_6X6_250 --ids 1 --size-mm 50", {"--output is required"}, "no_output");
+  expectCleanError("sheet --dict DICT_6X6_250 --ids 1 --size-mm fifty -o @OLD", {"--size-mm", "fifty"}, "not_number");
+  expectCleanError("", {"subcommand"}, "no_subcommand");
 }
 
 TEST(Cli, BadMarkerMapNamesFileAndLine) {

@@ -103,6 +103,10 @@ core::Result<Selection> select(const std::string& dict, const std::string& ids_t
 int main(int argc, char** argv) {
   CLI::App app{"rivet-markers: printable marker sheets at exact physical size, and marker-map templates"};
   app.require_subcommand(1);
+  // Command-line mistakes get the same one-line form as every other error.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("rivet-markers: ") + e.what() + " (see rivet-markers sheet --help, rivet-markers template --help)\n";
+  });
 
   std::string dict, ids, map_file, pack_dir, paper = "A4", format, out;
   double size_mm = 0, margin_mm = 10;

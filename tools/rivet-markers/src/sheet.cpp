@@ -91,7 +91,8 @@ struct Cell {
   double art_mm = 0;      // side of the image plus quiet zone
   double content_width_mm = 0;
   double width_mm = 0, height_mm = 0;
-  std::string info, note;  // caption lines 2 and 3
+  std::vector<std::string> info;  // caption lines under the id: dictionary and size (one line, or two when narrow)
+  std::string note;
 };
 
 std::string truncateToWidth(const std::string& text, double size_mm, double width_mm) {
@@ -111,18 +112,28 @@ Cell makeCell(const SheetMarker& m, MarkerArt art, const std::string& dictionary
   c.art = std::move(art);
   c.module_mm = m.size_mm / c.art.black_modules;
   c.art_mm = (c.art.image_modules + 2 * c.art.quiet_modules) * c.module_mm;
-  c.info = dictionary + "  \xC2\xB7  " + formatNumber(m.size_mm, 2) + " mm";
+  const std::string size_text = formatNumber(m.size_mm, 2) + " mm";
+  const std::string one_line = dictionary + "  \xC2\xB7  " + size_text;
   const double id_w = textWidthMm("id " + std::to_string(m.id), kIdSize, Font::Bold);
-  const double info_w = textWidthMm(c.info, kInfoSize, Font::Regular);
   const double arrow_w = 2 * (kArrowWidth / 2 + 1.0 + textWidthMm("TOP", kTopLabelSize, Font::Regular));
-  c.content_width_mm = std::max({c.art_mm, id_w, info_w, arrow_w});
+  const double narrow_w = std::max({c.art_mm, id_w, arrow_w});
+  if (textWidthMm(one_line, kInfoSize, Font::Regular) <= narrow_w) {
+    c.info = {one_line};
+  } else {
+    // Small markers: dictionary and size on two lines keep the cell (and the paper used) narrow.
+    c.info = {dictionary, size_text};
+  }
+  c.content_width_mm = narrow_w;
+  for (const auto& line : c.info)
+    c.content_width_mm = std::max(c.content_width_mm, textWidthMm(line, kInfoSize, Font::Regular));
   if (!m.note.empty()) {
     const double note_w = std::min(textWidthMm(m.note, kNoteSize, Font::Regular), kMaxNoteWidth);
     c.content_width_mm = std::max(c.content_width_mm, note_w);
     c.note = truncateToWidth(m.note, kNoteSize, c.content_width_mm);
   }
   c.width_mm = c.content_width_mm + 2 * kPad;
-  double h = kPad + kArrowHeight + kArrowGap + c.art_mm + kCaptionGap + 0.75 * kIdSize + 1.35 * kInfoSize;
+  double h = kPad + kArrowHeight + kArrowGap + c.art_mm + kCaptionGap + 0.75 * kIdSize +
+             1.35 * kInfoSize * static_cast<double>(c.info.size());
   if (!c.note.empty()) h += 1.35 * kNoteSize;
   c.height_mm = h + 0.3 * kInfoSize + kPad;
   return c;
@@ -170,8 +181,10 @@ void drawCell(Page& page, const Cell& c, double x, double y, PlacedMarker& place
   // Caption: id (bold), dictionary and size, note.
   double baseline = art_y + c.art_mm + kCaptionGap + 0.75 * kIdSize;
   text(page, cx, baseline, kIdSize, "id " + std::to_string(c.marker.id), Font::Bold, TextAnchor::Middle);
-  baseline += 1.35 * kInfoSize;
-  text(page, cx, baseline, kInfoSize, c.info, Font::Regular, TextAnchor::Middle);
+  for (const auto& line : c.info) {
+    baseline += 1.35 * kInfoSize;
+    text(page, cx, baseline, kInfoSize, line, Font::Regular, TextAnchor::Middle);
+  }
   if (!c.note.empty()) {
     baseline += 1.35 * kNoteSize;
     text(page, cx, baseline, kNoteSize, c.note, Font::Regular, TextAnchor::Middle);
