@@ -93,8 +93,11 @@ TEST(RivetCalibrate, TutorialPhotosMatchOpenCvsCalibration) {
   EXPECT_EQ(got->height, 480);
   EXPECT_NEAR(got->calibration_rms_px, j["rms_px"].get<double>(), 1e-9);
   EXPECT_DOUBLE_EQ(got->fx, j["camera"]["fx"].get<double>());
-  // OpenCV's reference comes from the same 4 photos; the corners we find differ only by detector details, and
-  // 4 views determine the focal length to about 1 % (its standard deviation), the principal point to a few px.
+  // OpenCV's reference comes from the same 4 photos; the corners differ only by detector details (we also recover
+  // missed markers). Measured: fx 459.7 vs 452.5 (+1.6 %), fy 464.2 vs 456.8 (+1.6 %), cx 317.9 vs 317.7, cy 276.0
+  // vs 277.8 (-0.6 %). These 4 views fix the focal length only to +/-23.7 px (5.2 %, the standard deviation the
+  // tool reports) and cy to +/-16.7 px, so 3 % on the focal lengths (0.6 sigma) and 2 % on the principal point is a
+  // tight check that still tolerates a different corner refinement.
   EXPECT_NEAR(got->fx, reference->fx, 0.03 * reference->fx);
   EXPECT_NEAR(got->fy, reference->fy, 0.03 * reference->fy);
   EXPECT_NEAR(got->cx, reference->cx, 0.02 * reference->cx);
@@ -415,6 +418,10 @@ TEST(RivetCalibrate, BadArgumentsAreOneClearError) {
   const CommandResult marker = run(std::string(RIVET_CALIBRATE_EXE) + " " + img + " --marker-mm 50 -o " + out, dir);
   EXPECT_EQ(marker.code, 2);
   EXPECT_NE(marker.all.find("smaller than the square size"), std::string::npos) << marker.all;
+
+  const CommandResult no_output = run(std::string(RIVET_CALIBRATE_EXE) + " " + img, dir);
+  EXPECT_EQ(no_output.code, 2);
+  EXPECT_NE(no_output.all.find("--output"), std::string::npos) << no_output.all;
 
   const CommandResult dict = run(std::string(RIVET_CALIBRATE_EXE) + " " + img + " --dict DICT_6X6_999 -o " + out, dir);
   EXPECT_EQ(dict.code, 2);

@@ -81,7 +81,12 @@ int main(int argc, char** argv) {
   app.add_flag("--fix-aspect", options.fix_aspect, "square pixels: estimate one focal length (fx = fy)");
   app.add_flag("--no-tangential", options.no_tangential, "no tangential distortion (p1 = p2 = 0)");
   app.add_option("--every", every, "use every Nth frame of a video")->check(CLI::Range(1, 100000))->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, or the usage error and how to get help
+    return code == 0 ? 0 : 2;
+  }
 
   {
     int x = 0, y = 0;
