@@ -2,6 +2,7 @@
 #include "rivet/tracking/detector.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cmath>
 #include <mutex>
@@ -87,6 +88,53 @@ void sortDetections(std::vector<Detection>& d) {
   std::stable_sort(d.begin(), d.end(), [](const Detection& a, const Detection& b) { return a.id < b.id; });
 }
 
+// Bits of a size x size CV_8UC1 0/1 matrix, bit i * size + j = element (i, j).
+std::uint64_t packBits(const cv::Mat& bits) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bits.rows; ++i) {
+    for (int j = 0; j < bits.cols; ++j) {
+      if (bits.at<std::uint8_t>(i, j) != 0) v |= std::uint64_t{1} << (i * bits.cols + j);
+    }
+  }
+  return v;
+}
+
+// Smallest Hamming distance between two different entries (other code, or another rotation of the same code).
+int minimumDistance(const std::vector<std::array<std::uint64_t, 4>>& codes) {
+  int best = 64;
+  for (size_t a = 0; a < codes.size(); ++a) {
+    for (int ra = 1; ra < 4; ++ra) best = std::min(best, std::popcount(codes[a][0] ^ codes[a][static_cast<size_t>(ra)]));
+    for (size_t b = a + 1; b < codes.size(); ++b) {
+      for (const std::uint64_t cb : codes[b]) best = std::min(best, std::popcount(codes[a][0] ^ cb));
+    }
+  }
+  return best;
+}
+
+// Intensity plane v = a + b * column + c * row over a marker's cell grid (least squares).
+struct Plane {
+  double a = 0, b = 0, c = 0;
+  [[nodiscard]] double at(int row, int col) const { return a + b * col + c * row; }
+};
+
+// Fits a Plane to the cells (row, col) in [-1, n] x [-1, n] for which `use(row, col)`; `value(row, col)` reads them.
+template <typename Use, typename Value>
+Plane fitPlane(int n, Use use, Value value) {
+  cv::Matx33d a = cv::Matx33d::zeros();
+  cv::Vec3d b(0, 0, 0);
+  for (int i = -1; i <= n; ++i) {
+    for (int j = -1; j <= n; ++j) {
+      if (!use(i, j)) continue;
+      const cv::Vec3d x(1, j, i);
+      a += x * x.t();
+      b += x * value(i, j);
+    }
+  }
+  cv::Vec3d p;
+  if (!cv::solve(a, b, p, cv::DECOMP_CHOLESKY)) return {b[0] / std::max(1.0, a(0, 0)), 0, 0};
+  return {p[0], p[1], p[2]};
+}
+
 }  // namespace
 
 struct MarkerDetector::Impl {
@@ -97,6 +145,11 @@ struct MarkerDetector::Impl {
   // its corners by two so that corner 0 is the printed tag's top-left as with AprilTag (checked by the tests).
   int corner_rotation = 0;
   int black_modules = 8;
+  // Every code of the dictionary in its four rotations (cv::rotate clockwise 0..3 times), bit i*size+j = cell (i, j).
+  std::vector<std::array<std::uint64_t, 4>> codes;
+  // Errors the dictionary can correct: (minimum Hamming distance between any two codes, rotations included - 1) / 2,
+  // computed from the codes (OpenCV's maxCorrectionBits is 0 for its AprilTag dictionaries).
+  int max_correction = 0;
   // OpenCV ArUco.
   cv::Ptr<cv::aruco::Dictionary> dict;
   cv::Ptr<cv::aruco::DetectorParameters> params;
@@ -160,13 +213,11 @@ struct MarkerDetector::Impl {
   }
 
   // Second chance for quads OpenCV found but could not decode (small or blurred markers: its bit extraction uses a
-  // coarse warped grid): refine the edges, sample each cell centre with sub-pixel bilinear reads, require a dark
-  // border ring and a light surround, then let the dictionary identify the bits with at most ~1/3 of its error
-  // correction.
+  // coarse warped grid and a global threshold), and for the outlines of a marker's white quiet zone when blur broke
+  // the black border's contour: see decodeQuad.
   void recoverRejected(const cv::Mat& gray, const cv::Rect& roi, const std::vector<std::vector<cv::Point2f>>& rejected,
                        size_t first, std::vector<Detection>& out) const {
-    const int bits = dict->markerSize;
-    const int n = bits + 2;  // cells across the black square
+    const int n = dict->markerSize + 2;  // cells across the black square
     for (const auto& r : rejected) {
       if (r.size() != 4) continue;
       std::array<cv::Point2d, 4> c;
@@ -178,65 +229,165 @@ struct MarkerDetector::Impl {
       for (size_t k = 0; k < 4; ++k) min_side = std::min(min_side, cv::norm(c[(k + 1) % 4] - c[k]));
       if (min_side < 1.2 * n) continue;
       const cv::Point2d centre = (c[0] + c[1] + c[2] + c[3]) / 4.0;
-      bool overlaps = false;
-      for (size_t i = first; i < out.size() && !overlaps; ++i) {
-        cv::Point2d oc{0, 0};
-        for (const auto& p : out[i].corners_px) oc += cv::Point2d(p.x, p.y) / 4.0;
-        overlaps = cv::norm(oc - centre) < min_side;
+      auto taken = [&](const cv::Point2d& p, double radius) {
+        for (size_t i = first; i < out.size(); ++i) {
+          cv::Point2d oc{0, 0};
+          for (const auto& q : out[i].corners_px) oc += cv::Point2d(q.x, q.y) / 4.0;
+          if (cv::norm(oc - p) < radius) return true;
+        }
+        return false;
+      };
+      if (taken(centre, min_side)) continue;
+      Detection d;
+      double contrast = 0;
+      if (decodeQuad(gray, c, d, contrast)) {
+        out.push_back(d);
+        continue;
       }
-      if (overlaps) continue;
-      detail::refineQuadEdges(gray, c, n);
+      if (contrast >= 0) continue;
+      // A light quad on a darker surround: the outline of a marker's white quiet zone (its black border's own
+      // contour broken by blur). Look for the black square inside it, for quiet zones of 1 and 2 modules.
       const cv::Point2f src[4] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
       const cv::Point2f dst[4] = {c[0], c[1], c[2], c[3]};
       const cv::Matx33d H = cv::getPerspectiveTransform(src, dst);
-      auto cell = [&](int row, int col) {
-        double acc = 0;
-        for (const auto& [dx, dy] : {std::pair{0.0, 0.0}, {-0.2, -0.2}, {0.2, -0.2}, {0.2, 0.2}, {-0.2, 0.2}}) {
-          const cv::Vec3d p = H * cv::Vec3d((col + 0.5 + dx) / n, (row + 0.5 + dy) / n, 1);
-          const double x = p[0] / p[2], y = p[1] / p[2];
-          if (x < 0 || y < 0 || x > gray.cols - 1.001 || y > gray.rows - 1.001) return -1.0;
-          const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
-          const double ax = x - x0, ay = y - y0;
-          const std::uint8_t* r0 = gray.ptr<std::uint8_t>(y0) + x0;
-          const std::uint8_t* r1 = gray.ptr<std::uint8_t>(y0 + 1) + x0;
-          acc += (1 - ay) * ((1 - ax) * r0[0] + ax * r0[1]) + ay * ((1 - ax) * r1[0] + ax * r1[1]);
+      for (int quiet = 1; quiet <= 2; ++quiet) {
+        const double lo = static_cast<double>(quiet) / (n + 2 * quiet), hi = 1 - lo;
+        std::array<cv::Point2d, 4> inner;
+        const double uv[4][2] = {{lo, lo}, {hi, lo}, {hi, hi}, {lo, hi}};
+        for (size_t k = 0; k < 4; ++k) {
+          const cv::Vec3d p = H * cv::Vec3d(uv[k][0], uv[k][1], 1);
+          inner[k] = {p[0] / p[2], p[1] / p[2]};
         }
-        return acc / 5;
-      };
-      // Border ring (cells 0 and n-1) and the surround ring (cells -1 and n).
-      std::vector<double> border, surround;
-      bool outside = false;
-      for (int i = -1; i <= n && !outside; ++i) {
-        for (int j = -1; j <= n; ++j) {
-          const bool ring_out = i == -1 || j == -1 || i == n || j == n;
-          const bool ring_in = !ring_out && (i == 0 || j == 0 || i == n - 1 || j == n - 1);
-          if (!ring_out && !ring_in) continue;
-          const double v = cell(i, j);
-          if (v < 0) {
-            outside = true;
-            break;
-          }
-          (ring_out ? surround : border).push_back(v);
+        if (decodeQuad(gray, inner, d, contrast)) {
+          out.push_back(d);
+          break;
         }
       }
-      if (outside) continue;
-      double dark = 0, light = 0;
-      for (double v : border) dark += v;
-      for (double v : surround) light += v;
-      dark /= static_cast<double>(border.size());
-      light /= static_cast<double>(surround.size());
-      if (light - dark < 25) continue;
-      const double mid = (dark + light) / 2;
-      int border_wrong = 0, surround_dark = 0;
-      for (double v : border) border_wrong += v >= mid ? 1 : 0;
-      for (double v : surround) surround_dark += v < mid ? 1 : 0;
-      if (border_wrong > 0 || surround_dark * 4 > static_cast<int>(surround.size())) continue;
+    }
+  }
+
+  // Reads the marker in the clockwise quad `c` (black square's outer corners, roughly): refines the edges, samples
+  // each cell with sub-pixel bilinear reads, models the illumination with a plane through the black border ring and
+  // one through the white surround ring (as AprilTag's decoder does, so lighting gradients do not flip bits),
+  // sharpens the cell values against blur (AprilTag 3's decode_sharpening, same 0.25 weight), requires a dark
+  // border ring and a light surround, then lets the dictionary identify the bits with at most ~1/3 of its error
+  // correction. `contrast` = smallest light-minus-dark over the grid (negative for a light quad on a dark surround).
+  bool decodeQuad(const cv::Mat& gray, std::array<cv::Point2d, 4> c, Detection& d, double& contrast) const {
+    const int bits = dict->markerSize;
+    const int n = bits + 2;
+    contrast = 0;
+    detail::refineQuadEdges(gray, c, n);
+    const cv::Point2f src[4] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+    const cv::Point2f dst[4] = {c[0], c[1], c[2], c[3]};
+    const cv::Matx33d H = cv::getPerspectiveTransform(src, dst);
+    auto cell = [&](int row, int col) {
+      double acc = 0;
+      for (const auto& [dx, dy] : {std::pair{0.0, 0.0}, {-0.2, -0.2}, {0.2, -0.2}, {0.2, 0.2}, {-0.2, 0.2}}) {
+        const cv::Vec3d p = H * cv::Vec3d((col + 0.5 + dx) / n, (row + 0.5 + dy) / n, 1);
+        const double x = p[0] / p[2], y = p[1] / p[2];
+        if (x < 0 || y < 0 || x > gray.cols - 1.001 || y > gray.rows - 1.001) return -1.0;
+        const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
+        const double ax = x - x0, ay = y - y0;
+        const std::uint8_t* r0 = gray.ptr<std::uint8_t>(y0) + x0;
+        const std::uint8_t* r1 = gray.ptr<std::uint8_t>(y0 + 1) + x0;
+        acc += (1 - ay) * ((1 - ax) * r0[0] + ax * r0[1]) + ay * ((1 - ax) * r1[0] + ax * r1[1]);
+      }
+      return acc / 5;
+    };
+    // Cell means over the black square and its surround ring: grid index (i + 1, j + 1) for cells i, j in [-1, n].
+    const int g_n = n + 2;
+    std::vector<double> grid(static_cast<size_t>(g_n * g_n)), sharp(grid.size());
+    auto at = [&](int i, int j) -> double& { return grid[static_cast<size_t>((i + 1) * g_n + (j + 1))]; };
+    auto sharp_at = [&](int i, int j) -> double& { return sharp[static_cast<size_t>((i + 1) * g_n + (j + 1))]; };
+    auto surround = [n](int i, int j) { return i == -1 || j == -1 || i == n || j == n; };
+    auto border = [n, &surround](int i, int j) {
+      return !surround(i, j) && (i == 0 || j == 0 || i == n - 1 || j == n - 1);
+    };
+    for (int i = -1; i <= n; ++i) {
+      for (int j = -1; j <= n; ++j) {
+        at(i, j) = cell(i, j);
+        if (at(i, j) < 0) return false;  // partly outside the image
+      }
+    }
+    const Plane dark = fitPlane(n, border, at);
+    const Plane light = fitPlane(n, surround, at);
+    // Sharpened reading first with AprilTag's weight, then a stronger one for heavily blurred prints (the
+    // dictionary check below decides; a wrong strength only costs a failed identification).
+    auto attempt = [&](double sharpen) {
+      for (int i = -1; i <= n; ++i) {
+        for (int j = -1; j <= n; ++j) {
+          if (surround(i, j)) {
+            sharp_at(i, j) = at(i, j);
+          } else {
+            const double lap = 4 * at(i, j) - at(i - 1, j) - at(i + 1, j) - at(i, j - 1) - at(i, j + 1);
+            sharp_at(i, j) = at(i, j) + sharpen * lap;
+          }
+        }
+      }
+      contrast = 1e9;
+      int border_wrong = 0, surround_dark = 0, surround_count = 0;
+      for (int i = -1; i <= n; ++i) {
+        for (int j = -1; j <= n; ++j) {
+          const double mid = (dark.at(i, j) + light.at(i, j)) / 2;
+          contrast = std::min(contrast, light.at(i, j) - dark.at(i, j));
+          if (surround(i, j)) {
+            ++surround_count;
+            surround_dark += at(i, j) < mid ? 1 : 0;
+          } else if (border(i, j)) {
+            border_wrong += sharp_at(i, j) >= mid ? 1 : 0;
+          }
+        }
+      }
+      // 12 grey levels: well above sensor noise averaged over a cell, below the contrast of a blurred, badly lit print.
+      if (contrast < 12 || border_wrong > 0 || surround_dark * 4 > surround_count) return false;
+      // Soft decoding: a cell whose sharpened value is within 15 % of the local contrast of the threshold is an
+      // erasure, not a guess. A code with minimum distance d = 2 * maxCorrectionBits + 1 corrects t errors and e
+      // erasures while 2t + e < d; Rivet keeps a margin of two (2t + e <= 2 * maxCorrectionBits - 2) and t to a third
+      // of maxCorrectionBits (OpenCV's own identification at rate 0.34), and requires the best code to beat the
+      // runner-up by three bits.
+      std::uint64_t observed = 0, known = 0;
+      int erasures = 0;
+      for (int i = 0; i < bits; ++i) {
+        for (int j = 0; j < bits; ++j) {
+          const double mid = (dark.at(i + 1, j + 1) + light.at(i + 1, j + 1)) / 2;
+          const double local = light.at(i + 1, j + 1) - dark.at(i + 1, j + 1);
+          const double v = sharp_at(i + 1, j + 1) - mid;
+          const std::uint64_t bit = std::uint64_t{1} << (i * bits + j);
+          if (std::abs(v) < 0.15 * local) {
+            ++erasures;
+            continue;
+          }
+          known |= bit;
+          if (v > 0) observed |= bit;
+        }
+      }
+      const int max_errors = static_cast<int>(max_correction * 0.34);
+      if (erasures > 2 * max_correction - 2) return false;
+      int best = 1 << 30, second = 1 << 30, best_id = -1, best_rot = 0;
+      for (size_t code_id = 0; code_id < codes.size(); ++code_id) {
+        for (int r = 0; r < 4; ++r) {
+          const int dist = std::popcount((observed ^ codes[code_id][static_cast<size_t>(r)]) & known);
+          if (dist < best) {
+            second = best;
+            best = dist;
+            best_id = static_cast<int>(code_id);
+            best_rot = r;
+          } else if (dist < second) {
+            second = dist;
+          }
+        }
+      }
+      if (best_id < 0 || best > max_errors || 2 * best + erasures > 2 * max_correction - 2 || second < best + 3) {
+        return false;
+      }
+      // OpenCV's rotation convention for the corners: identify the ideal code seen in this orientation.
       cv::Mat code(bits, bits, CV_8UC1);
-      for (int i = 0; i < bits; ++i)
-        for (int j = 0; j < bits; ++j) code.at<std::uint8_t>(i, j) = cell(i + 1, j + 1) > mid ? 1 : 0;
+      const std::uint64_t ideal = codes[static_cast<size_t>(best_id)][static_cast<size_t>(best_rot)];
+      for (int i = 0; i < bits; ++i) {
+        for (int j = 0; j < bits; ++j) code.at<std::uint8_t>(i, j) = (ideal >> (i * bits + j)) & 1U;
+      }
       int id = -1, rotation = 0;
-      if (!dict->identify(code, id, rotation, 0.34)) continue;
-      Detection d;
+      if (!dict->identify(code, id, rotation, 0) || id != best_id) return false;
       d.id = id;
       // Same convention as OpenCV's own identification: corner 0 is the marker's top-left after the rotation.
       std::array<cv::Point2d, 4> rot;
@@ -245,8 +396,9 @@ struct MarkerDetector::Impl {
         const auto& p = rot[(k + static_cast<size_t>(corner_rotation)) % 4];
         d.corners_px[k] = {p.x, p.y};
       }
-      out.push_back(d);
-    }
+      return true;
+    };
+    return attempt(0.25) || attempt(0.8);
   }
 };
 
@@ -319,6 +471,18 @@ core::Result<MarkerDetector> MarkerDetector::create(const std::string& dictionar
     impl->black_modules = impl->family->width_at_border;
   } else {
     impl->dict = cv::aruco::getPredefinedDictionary(aruco->value);
+    impl->codes.reserve(static_cast<size_t>(impl->dict->bytesList.rows));
+    for (int id = 0; id < impl->dict->bytesList.rows; ++id) {
+      cv::Mat bits = cv::aruco::Dictionary::getBitsFromByteList(impl->dict->bytesList.rowRange(id, id + 1),
+                                                                 impl->dict->markerSize);
+      std::array<std::uint64_t, 4> rots{};
+      for (auto& r : rots) {
+        r = packBits(bits);
+        cv::rotate(bits, bits, cv::ROTATE_90_CLOCKWISE);
+      }
+      impl->codes.push_back(rots);
+    }
+    impl->max_correction = (minimumDistance(impl->codes) - 1) / 2;
     impl->params = cv::aruco::DetectorParameters::create();
     impl->params->cornerRefinementMethod = cv::aruco::CORNER_REFINE_NONE;
     if (aruco->value == cv::aruco::DICT_APRILTAG_36h11) impl->corner_rotation = 2;
