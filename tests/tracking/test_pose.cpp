@@ -44,26 +44,47 @@ TEST(PoseMath, SingleMarkerRecoversExactPose) {
   EXPECT_LT(rivet::core::rotationDifferenceDeg(mp->T_camera_marker, truth), 1e-4);
   EXPECT_LT(mp->reprojection_rms_px, 1e-6);
   EXPECT_LT(mp->ambiguity_ratio, 0.01);
+  EXPECT_FALSE(mp->ambiguous);  // oblique and noise-free: the flip explains the corners far worse
 }
 
 TEST(PoseMath, PriorResolvesIppeFlips) {
   // A small, far, nearly fronto-parallel marker with corner noise: IPPE's two solutions are nearly equally good.
   const auto cam = testCamera();
   std::mt19937 rng(42);
-  int flips_without = 0, flips_with = 0, near_ambiguous = 0;
+  int flips_without = 0, flips_with = 0, near_ambiguous = 0, flagged = 0, flips_unflagged = 0;
   for (int i = 0; i < 300; ++i) {
     const Pose truth = poseFrom({M_PI + 0.15, 0.1, 0.05}, {0.1, 0.05, 1.5});
     const auto det = project(cam, truth, 1, 0.05, 0.15, &rng);
     auto free = solveMarkerPose(det, 0.05, cam);
     auto guided = solveMarkerPose(det, 0.05, cam, truth);
     ASSERT_TRUE(free.ok() && guided.ok());
-    if (rivet::core::rotationDifferenceDeg(free->T_camera_marker, truth) > 10) ++flips_without;
+    const bool flipped = rivet::core::rotationDifferenceDeg(free->T_camera_marker, truth) > 10;
+    if (flipped) ++flips_without;
+    if (flipped && !free->ambiguous) ++flips_unflagged;
+    if (free->ambiguous) ++flagged;
+    EXPECT_FALSE(guided->ambiguous);  // the prior decided
     if (rivet::core::rotationDifferenceDeg(guided->T_camera_marker, truth) > 10) ++flips_with;
     if (free->ambiguity_ratio > 0.5) ++near_ambiguous;
   }
   EXPECT_GT(near_ambiguous, 0);  // the case is genuinely ambiguous...
   EXPECT_GT(flips_without, 0);   // ...the error ratio alone flips sometimes...
-  EXPECT_EQ(flips_with, 0);      // ...the previous pose never does.
+  EXPECT_EQ(flips_with, 0);      // ...the previous pose never does...
+  EXPECT_EQ(flips_unflagged, 0); // ...and every flip without a prior is flagged ambiguous, never given as a pose.
+  EXPECT_GE(flagged, flips_without);
+}
+
+TEST(PoseMath, LargeObliqueNoisyMarkerIsNotAmbiguous) {
+  // 100 mm at 0.5 m (about 220 px), 35 degrees of tilt, 0.3 px corner noise: the flip is clearly worse.
+  const auto cam = testCamera();
+  std::mt19937 rng(7);
+  for (int i = 0; i < 50; ++i) {
+    const Pose truth = poseFrom({M_PI - 0.6, 0.1, 0.05}, {0.02, -0.03, 0.5});
+    const auto det = project(cam, truth, 3, 0.1, 0.3, &rng);
+    auto mp = solveMarkerPose(det, 0.1, cam);
+    ASSERT_TRUE(mp.ok());
+    EXPECT_FALSE(mp->ambiguous) << "ratio " << mp->ambiguity_ratio;
+    EXPECT_LT(rivet::core::rotationDifferenceDeg(mp->T_camera_marker, truth), 3);
+  }
 }
 
 TEST(PoseMath, PriorDoesNotOverrideAClearlyBetterSolution) {
@@ -136,7 +157,23 @@ TEST(MapSolve, SingleMapMarkerUsesPriorAndFailsWithoutMarkers) {
   ASSERT_TRUE(mp.ok());
   EXPECT_EQ(mp->used_ids, std::vector<int>{11});
   EXPECT_LT(rivet::core::translationDifferenceM(mp->T_camera_machine, truth), 1e-5);
+  EXPECT_FALSE(mp->ambiguous);
   EXPECT_FALSE(solveMapPose({}, map, cam).ok());
+  // The same marker small, far and nearly face-on with corner noise and no prior: flagged when the flips tie.
+  std::mt19937 rng(3);
+  int flagged = 0;
+  for (int i = 0; i < 40; ++i) {
+    const Pose far = poseFrom({-M_PI / 2 - 0.12, 0.05, 0.0}, {0.1, 0.05, 4.0});
+    const auto small = project(cam, far * map.markers[1].T_machine_marker, 11, 0.1, 0.15, &rng);
+    auto free = solveMapPose({small}, map, cam);
+    ASSERT_TRUE(free.ok());
+    if (free->ambiguous) {
+      ++flagged;
+    } else {
+      EXPECT_LT(rivet::core::rotationDifferenceDeg(free->T_camera_machine, far), 10);
+    }
+  }
+  EXPECT_GT(flagged, 0);
   // Two detections of the same id are ignored as unreliable.
   EXPECT_FALSE(solveMapPose({det, det}, map, cam).ok());
 }

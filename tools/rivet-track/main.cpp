@@ -157,6 +157,8 @@ int main(int argc, char** argv) {
         if (mp) {
           jm["T_camera_marker"] = matrix(mp->T_camera_marker);
           jm["reprojection_rms_px"] = mp->reprojection_rms_px;
+          jm["ambiguity_ratio"] = mp->ambiguity_ratio;
+          jm["ambiguous"] = mp->ambiguous;
           last_marker_pose[d.id] = mp->T_camera_marker;
         } else {
           jm["T_camera_marker"] = nullptr;
@@ -183,6 +185,7 @@ int main(int argc, char** argv) {
     } else {
       line["T_camera_map"] = nullptr;
       if (tr) quality["frames_since_seen"] = tr->frames_since_seen;
+      if (tr && tr->ambiguous) quality["ambiguous"] = true;
     }
     line["quality"] = quality;
     line["ms"] = std::round(ms * 1000) / 1000;
@@ -195,6 +198,8 @@ int main(int argc, char** argv) {
         std::printf(" | map pose t=(%.4f, %.4f, %.4f) m rms %.3f px err %.2f mm", tr->T_camera_machine.t.x,
                     tr->T_camera_machine.t.y, tr->T_camera_machine.t.z, tr->reprojection_rms_px,
                     tr->registration_error_mm);
+      } else if (tr && tr->ambiguous) {
+        std::printf(" | map not tracked: one marker, orientation ambiguous from this view");
       } else if (tr) {
         std::printf(" | map not tracked");
       }

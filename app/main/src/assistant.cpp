@@ -302,6 +302,7 @@ ui::OverlayModel Assistant::overlayModel(const tracking::TrackResult& track, std
   m.tracking.reprojection_rms_px = track.reprojection_rms_px;
   m.tracking.registration_error_mm = track.registration_error_mm;
   m.tracking.frames_since_seen = track.frames_since_seen;
+  m.tracking.ambiguous = !track.tracked && track.ambiguous;
 
   const procedure::Procedure& proc = engine_->procedure();
   const procedure::StepView v = engine_->view(now_ns);

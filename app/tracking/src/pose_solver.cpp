@@ -199,7 +199,11 @@ core::Result<MarkerPose> solveMarkerPose(const Detection& detection, double size
   out.T_camera_marker = sols[pick].pose;
   out.reprojection_rms_px = sols[pick].rms;
   if (sols.size() == 2) {
-    out.ambiguity_ratio = (sols[pick].rms + 1e-6) / (sols[1 - pick].rms + 1e-6);
+    const double alt_rms = sols[1 - pick].rms;
+    out.ambiguity_ratio = (sols[pick].rms + 1e-6) / (alt_rms + 1e-6);
+    out.ambiguous = !out.chose_by_prior && !prior &&
+                    core::rotationDifferenceDeg(sols[0].pose, sols[1].pose) > options.ambiguity_min_deg &&
+                    (out.ambiguity_ratio > options.ambiguity_max_ratio || alt_rms < options.ambiguity_min_alt_rms_px);
   }
   return out;
 }
@@ -256,6 +260,7 @@ core::Result<MapPose> solveMapPose(const std::vector<Detection>& detections, con
     out.T_camera_machine = mp->T_camera_marker * s.marker->T_machine_marker.inverse();
     out.reprojection_rms_px = mp->reprojection_rms_px;
     out.ambiguity_ratio = mp->ambiguity_ratio;
+    out.ambiguous = mp->ambiguous;
     out.used_ids = {s.det->id};
     const Correspondences c = build(seen);
     const Uncertainty u =

@@ -321,6 +321,12 @@ TrackResult Tracker::process(const core::Image& frame, std::int64_t capture_time
 
   auto solved = solveMapPose(dets, s.map, s.camera, s.options.solve, predicted ? predicted : std::optional<core::Pose>{});
   if (!solved) return lost(std::move(out));
+  if (solved->ambiguous) {
+    out.ambiguous = true;
+    out.ambiguity_ratio = solved->ambiguity_ratio;
+    out.marker_ids = solved->used_ids;
+    return lost(std::move(out));
+  }
 
   const bool was_lost = !s.tracked_last;
   out.reacquired = was_lost && s.have_pose;

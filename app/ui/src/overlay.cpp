@@ -18,7 +18,7 @@ constexpr float kReferenceHeightPx = 720.0f;
 // Latin-1, Latin Extended-A (œ, Œ…), typographic punctuation and the status symbols we draw.
 const ImWchar kGlyphRanges[] = {
     0x0020, 0x00FF, 0x0100, 0x017F, 0x2010, 0x2027, 0x2030, 0x203A, 0x20AC, 0x20AC, 0x2190, 0x2193,
-    0x2212, 0x2212, 0x2713, 0x2717, 0x25B6, 0x25B6, 0x25CB, 0x25CB, 0x25CF, 0x25CF, 0x26A0, 0x26A0, 0,
+    0x2212, 0x2212, 0x2713, 0x2717, 0x25B6, 0x25B6, 0x25CB, 0x25CB, 0x25CF, 0x25CF, 0x25D0, 0x25D0, 0x26A0, 0x26A0, 0,
 };
 
 struct Palette {
@@ -153,6 +153,10 @@ void Overlay::buildPass(const OverlayModel& model, int width, int height, double
                   model.tracking.markers_seen, model.tracking.markers_in_map, tr(lang, "markers").data(),
                   tr(lang, "accuracy").data(), model.tracking.registration_error_mm);
     ImGui::TextColored(pal.ok, "%s", line);
+  } else if (model.tracking.ambiguous) {
+    std::snprintf(line, sizeof line, "\u25D0 %s  \u2014  %s", tr(lang, "ambiguous").data(),
+                  tr(lang, "ambiguous_hint").data());
+    ImGui::TextColored(pal.warn, "%s", line);
   } else {
     std::snprintf(line, sizeof line, "\u25CB %s  \u2014  %s", tr(lang, "searching").data(),
                   tr(lang, "searching_hint").data());

@@ -27,6 +27,10 @@ struct MarkerPose {
   // near 1 when the two flips explain the corners equally well).
   double ambiguity_ratio = 0;
   bool chose_by_prior = false;  // the prior pose, not the error ratio, picked the solution
+  // No prior decided and the other IPPE solution, rotated away by more than a few degrees, also explains the
+  // corners within their noise: the orientation cannot be told from this view alone (small, far or face-on
+  // marker). Callers must not show this pose as tracked; see SingleMarkerOptions.
+  bool ambiguous = false;
 };
 
 struct SingleMarkerOptions {
@@ -34,6 +38,13 @@ struct SingleMarkerOptions {
   // by this many pixels (RMS): both flips fit within the corner noise when the marker is small or far.
   double prior_override_ratio = 4.0;
   double prior_override_px = 1.0;
+  // Without a prior, the pose is ambiguous when the two solutions differ by more than `ambiguity_min_deg` and the
+  // other one's RMS is within `ambiguity_max_ratio` of the chosen one's or below `ambiguity_min_alt_rms_px`
+  // (corner noise of small or blurred markers). Measured on the benchmark scenes (tests/bench/tracking): every
+  // wrong pick had ratio > 0.6 or alternative RMS < 0.2 px.
+  double ambiguity_min_deg = 5.0;
+  double ambiguity_max_ratio = 0.5;
+  double ambiguity_min_alt_rms_px = 0.2;
 };
 
 // IPPE_SQUARE on one marker; of its two solutions, the one nearest `prior_T_camera_marker` (when given) wins,
@@ -59,6 +70,7 @@ struct MapPose {
   std::vector<int> used_ids;          // map markers the pose is solved from (sorted)
   std::vector<int> rejected_ids;      // map markers dropped as outliers
   double ambiguity_ratio = 0;         // single-marker solves only (0 otherwise)
+  bool ambiguous = false;             // single-marker solve whose flip the view cannot decide (MarkerPose::ambiguous)
 };
 
 // One PnP over all corners of the visible map markers (detections of ids not in the map are ignored; duplicates of

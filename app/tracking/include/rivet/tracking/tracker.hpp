@@ -46,6 +46,9 @@ struct TrackResult {
   bool full_scan = true;                   // this frame was searched in full (false: ROI only)
   int edge_tracked = 0;                    // markers re-fitted from their prediction (no search) this frame
   double ambiguity_ratio = 0;              // single-marker frames: IPPE error ratio (near 1 = ambiguous)
+  // One map marker seen, no previous pose, and its two IPPE orientations fit the corners equally well: not tracked
+  // rather than a possibly flipped overlay (the UI asks the user to look at it from an angle or see a second one).
+  bool ambiguous = false;
 };
 
 class Tracker {

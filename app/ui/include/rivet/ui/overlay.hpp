@@ -26,6 +26,9 @@ struct TrackingView {
   double reprojection_rms_px = 0;
   double registration_error_mm = 0;
   int frames_since_seen = 0;
+  // Not tracked because the only marker seen could be either of two orientations (tracking::TrackResult::ambiguous):
+  // the banner says so and how to resolve it instead of "searching".
+  bool ambiguous = false;
 };
 
 enum class GateState { None, Waiting, Open, Stale, Failed };
