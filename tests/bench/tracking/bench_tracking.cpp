@@ -106,7 +106,7 @@ struct Config {
 };
 
 struct DetStats {
-  int truth = 0, found = 0, false_pos = 0, flips = 0, poses = 0;
+  int truth = 0, found = 0, false_pos = 0, flips = 0, poses = 0, ambiguous = 0;
   std::vector<double> corner_err, t_err_pct, r_err, ms;
 };
 
@@ -153,13 +153,27 @@ DetStats runDetection(const Config& cfg, const std::vector<Frame>& frames, const
           s.r_err.push_back(rerr);
           s.t_err_pct.push_back(100.0 * core::translationDifferenceM(mp->T_camera_marker, m.T_machine_marker) /
                                 m.T_machine_marker.t.norm());
-          if (rerr > 10) ++s.flips;
+          // A pose the solver flags as ambiguous is not shown as tracked (the two flips fit the corners equally
+          // well): counted apart, a flip is a wrong orientation given as a pose.
+          if (mp->ambiguous) {
+            ++s.ambiguous;
+          } else if (rerr > 10) {
+            ++s.flips;
+          }
+          if (rerr > 10 && std::getenv("RIVET_BENCH_DEBUG")) {
+            const Vec3d nn{m.T_machine_marker.R(0, 2), m.T_machine_marker.R(1, 2), m.T_machine_marker.R(2, 2)};
+            std::printf("    %s wrong pick id %d%s: %.0f px, tilt %.0f deg, ratio %.3f, rms %.3f px, corner error %.3f px, %s\n",
+                        cfg.name.c_str(), m.id, mp->ambiguous ? " (flagged ambiguous)" : "", side,
+                        std::acos(std::abs(nn.dot(m.T_machine_marker.t * (1.0 / m.T_machine_marker.t.norm())))) * 180 / M_PI,
+                        mp->ambiguity_ratio, mp->reprojection_rms_px, d, fr.condition.c_str());
+          }
         }
         break;
       }
       if (s.found == found_before && std::getenv("RIVET_BENCH_DEBUG") != nullptr) {
         const Vec3d n{m.T_machine_marker.R(0, 2), m.T_machine_marker.R(1, 2), m.T_machine_marker.R(2, 2)};
-        std::printf("    %s missed id %d: %.0f px, tilt %.0f deg, %s\n", cfg.name.c_str(), m.id, side,
+        std::printf("    %s missed id %d at (%.0f, %.0f): %.0f px, tilt %.0f deg, %s\n", cfg.name.c_str(), m.id,
+                    (truth[0].x + truth[2].x) / 2, (truth[0].y + truth[2].y) / 2, side,
                     std::acos(std::abs(n.dot(m.T_machine_marker.t * (1.0 / m.T_machine_marker.t.norm())))) * 180 / M_PI,
                     fr.condition.c_str());
       }
@@ -369,17 +383,17 @@ int main() {
   };
   std::printf("\n== Detection: %d frames 1280x720, %d tag36h11 markers of 15-166 px, 1 thread ==\n",
               det_frames, det_frames * 12);
-  std::printf("%-24s %9s %8s %6s %6s %10s %10s %10s %9s %6s\n", "detector", "ms/frame", "recall", "FP", "FP(0)",
-              "corner med", "corner p90", "dist err%", "rot med", "flips");
+  std::printf("%-24s %9s %8s %6s %6s %10s %10s %10s %9s %6s %6s\n", "detector", "ms/frame", "recall", "FP", "FP(0)",
+              "corner med", "corner p90", "dist err%", "rot med", "flips", "ambig");
   std::map<std::string, DetStats> det_stats;
   std::map<std::string, int> fp0;
   for (const auto& c : configs) {
     const DetStats s = runDetection(c, scenes, cam);
     det_stats[c.name] = s;
     fp0[c.name] = emptyFalsePositives(c, empties);
-    std::printf("%-24s %9.2f %7.1f%% %6d %6d %9.3fpx %9.3fpx %10.2f %8.2fdeg %6d\n", c.name.c_str(), median(s.ms),
-                100.0 * s.found / s.truth, s.false_pos, fp0[c.name], median(s.corner_err),
-                percentile(s.corner_err, 0.9), median(s.t_err_pct), median(s.r_err), s.flips);
+    std::printf("%-24s %9.2f %7.1f%% %6d %6d %9.3fpx %9.3fpx %10.2f %8.2fdeg %6d %6d\n", c.name.c_str(),
+                median(s.ms), 100.0 * s.found / s.truth, s.false_pos, fp0[c.name], median(s.corner_err),
+                percentile(s.corner_err, 0.9), median(s.t_err_pct), median(s.r_err), s.flips, s.ambiguous);
   }
 
   // ---------- DICT_6X6_250 (the sample pack's dictionary) ----------
@@ -391,9 +405,9 @@ int main() {
   for (const auto& c : configs6) {
     const DetStats s = runDetection(c, scenes6, cam);
     det6[c.name] = s;
-    std::printf("%-24s %9.2f %7.1f%% %6d %6s %9.3fpx %9.3fpx %10.2f %8.2fdeg %6d\n", c.name.c_str(), median(s.ms),
-                100.0 * s.found / s.truth, s.false_pos, "-", median(s.corner_err), percentile(s.corner_err, 0.9),
-                median(s.t_err_pct), median(s.r_err), s.flips);
+    std::printf("%-24s %9.2f %7.1f%% %6d %6s %9.3fpx %9.3fpx %10.2f %8.2fdeg %6d %6d\n", c.name.c_str(),
+                median(s.ms), 100.0 * s.found / s.truth, s.false_pos, "-", median(s.corner_err),
+                percentile(s.corner_err, 0.9), median(s.t_err_pct), median(s.r_err), s.flips, s.ambiguous);
   }
 
   // ---------- real photos ----------
@@ -503,8 +517,8 @@ int main() {
   check("recall >= AprilTag 3 decimate 1", static_cast<double>(rv.found) / rv.truth >= static_cast<double>(a1.found) / a1.truth,
         failures);
   check("median corner error <= 0.1 px", median(rv.corner_err) <= 0.1, failures);
-  check("zero flips (detection scenes and sequences)",
-        rv.flips == 0 && still_stats["Rivet tracker (filtered)"].flips == 0 && mov["Rivet tracker (filtered)"].flips == 0,
+  check("zero flips (both detection scene sets: no wrong orientation given as a pose; and the sequences)",
+        rv.flips == 0 && det6["Rivet (full frame)"].flips == 0 && still_stats["Rivet tracker (filtered)"].flips == 0 && mov["Rivet tracker (filtered)"].flips == 0,
         failures);
   check("median translation error <= 1 mm (100 mm marker at 0.5 m)",
         median(still_stats["Rivet tracker (filtered)"].t_err_mm) <= 1.0, failures);
