@@ -4,6 +4,8 @@
 #include <BRep_Tool.hxx>
 #include <Bnd_Box.hxx>
 #include <IGESCAFControl_Reader.hxx>
+#include <IGESData_GlobalSection.hxx>
+#include <IGESData_IGESModel.hxx>
 #include <Message.hxx>
 #include <Message_Messenger.hxx>
 #include <Poly_Triangulation.hxx>
@@ -18,6 +20,7 @@
 #include <TopExp_Explorer.hxx>
 #include <TopoDS.hxx>
 #include <TopoDS_Face.hxx>
+#include <TopTools_MapOfShape.hxx>
 #include <XCAFApp_Application.hxx>
 #include <XCAFDoc_ColorTool.hxx>
 #include <XCAFDoc_DocumentTool.hxx>
@@ -51,6 +54,9 @@ struct Walker {
   ImportedScene* out;
   std::map<int, int> first_node_of_label;  // TDF_Label tag -> node
   std::size_t faces_without_mesh = 0;
+  // IGES has no assembly structure: a part is a compound whose named pieces (solids, shells) are XCAF sub-shape
+  // labels. When set, each named piece becomes a child node (STEP keeps its products and is not split).
+  bool split_named_subshapes = false;
 
   bool colorOf(const TDF_Label& label, Quantity_ColorRGBA& c) const {
     return colors->GetColor(label, XCAFDoc_ColorSurf, c) || colors->GetColor(label, XCAFDoc_ColorGen, c);
@@ -63,9 +69,12 @@ struct Walker {
     node.has_color = true;
   }
 
-  void meshShape(SceneNode& node, const TopoDS_Shape& shape, const gp_Trsf& placement) {
+  // Meshes the faces of `shape` into `node`, skipping faces in `skip` (already meshed into a child).
+  void meshShape(SceneNode& node, const TopoDS_Shape& shape, const gp_Trsf& placement,
+                 const TopTools_MapOfShape* skip = nullptr) {
     for (TopExp_Explorer ex(shape, TopAbs_FACE); ex.More(); ex.Next()) {
       const TopoDS_Face& face = TopoDS::Face(ex.Current());
+      if (skip != nullptr && skip->Contains(face)) continue;
       TopLoc_Location floc;
       const Handle(Poly_Triangulation)& tri = BRep_Tool::Triangulation(face, floc);
       if (tri.IsNull() || tri->NbTriangles() == 0) {
@@ -129,7 +138,40 @@ struct Walker {
       out->nodes[static_cast<std::size_t>(index)].instance_of = it->second;
     else
       first_node_of_label[tag] = index;
+    if (split_named_subshapes && splitSubshapes(label, shape, loc, index)) return;
     meshShape(out->nodes[static_cast<std::size_t>(index)], shape, loc.Transformation());
+  }
+
+  // One child node per named solid/shell/compound sub-shape of `label`; the faces no named piece holds stay on the
+  // parent. False (nothing done) when fewer than two pieces are named.
+  bool splitSubshapes(const TDF_Label& label, const TopoDS_Shape& shape, const TopLoc_Location& loc, int index) {
+    TDF_LabelSequence subs;
+    if (!XCAFDoc_ShapeTool::GetSubShapes(label, subs)) return false;
+    std::vector<TDF_Label> pieces;
+    for (int i = 1; i <= subs.Length(); ++i) {
+      const TopoDS_Shape piece = XCAFDoc_ShapeTool::GetShape(subs.Value(i));
+      const TopAbs_ShapeEnum type = piece.IsNull() ? TopAbs_SHAPE : piece.ShapeType();
+      if ((type == TopAbs_SOLID || type == TopAbs_SHELL || type == TopAbs_COMPOUND || type == TopAbs_COMPSOLID) &&
+          !labelName(subs.Value(i)).empty())
+        pieces.push_back(subs.Value(i));
+    }
+    if (pieces.size() < 2) return false;
+    TopTools_MapOfShape done;
+    for (const TDF_Label& sub : pieces) {
+      const TopoDS_Shape piece = XCAFDoc_ShapeTool::GetShape(sub);
+      out->nodes.emplace_back();
+      SceneNode& child = out->nodes.back();
+      child.name = labelName(sub);
+      child.parent = index;
+      Quantity_ColorRGBA c;
+      if (colorOf(sub, c)) setColor(child, c);
+      else if (out->nodes[static_cast<std::size_t>(index)].has_color)
+        child.color = out->nodes[static_cast<std::size_t>(index)].color, child.has_color = true;
+      meshShape(child, piece, loc.Transformation(), &done);  // a face shared with an earlier piece stays there
+      for (TopExp_Explorer ex(piece, TopAbs_FACE); ex.More(); ex.Next()) done.Add(ex.Current());
+    }
+    meshShape(out->nodes[static_cast<std::size_t>(index)], shape, loc.Transformation(), &done);
+    return true;
   }
 };
 
@@ -155,6 +197,10 @@ core::Result<ImportedScene> readWithOcct(const std::string& path, const ReadOpti
     if (!reader.Transfer(doc))
       return core::makeError("the IGES file has no transferable geometry", path, "re-export it with surfaces/solids");
     out.format = "IGES";
+    if (const Handle(IGESData_IGESModel) model = reader.IGESModel(); !model.IsNull()) {
+      const Handle(TCollection_HAsciiString) unit = model->GlobalSection().UnitName();
+      if (!unit.IsNull() && unit->Length() > 0) length_units.Append(TCollection_AsciiString(unit->ToCString()));
+    }
   } else {
     STEPCAFControl_Reader reader;
     reader.SetColorMode(true);
@@ -201,7 +247,7 @@ core::Result<ImportedScene> readWithOcct(const std::string& path, const ReadOpti
                                     options.angular_deg * kPi / 180.0, false);
   }
   if (options.progress) options.progress(0.92, "collecting triangles");
-  Walker w{shape_tool, color_tool, &out, {}, 0};
+  Walker w{shape_tool, color_tool, &out, {}, 0, iges};
   for (int i = 1; i <= roots.Length(); ++i) w.add(roots.Value(i), TopLoc_Location(), -1, nullptr, 0);
   if (w.faces_without_mesh > 0)
     out.warnings.push_back(std::to_string(w.faces_without_mesh) + " faces could not be meshed and are missing");
