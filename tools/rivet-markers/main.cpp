@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
     // The template must load as written (same parser as the app and rivet-pack lint).
     if (auto parsed = content::parseMarkerMap(text, out); !parsed) return fail(parsed.error());
     if (auto st = markers::writeFilesAtomically({{out, text}}, force); !st) return fail(st.error());
-    std::cout << "rivet-markers: wrote " << out << " (" << sel->markers.size() << " markers, " << sel->dictionary
+    std::cout << "rivet-markers: wrote " << out << " (" << sel->markers.size()
+              << (sel->markers.size() == 1 ? " marker, " : " markers, ") << sel->dictionary
               << "; placeholder poses: measure and fill them in)\n";
     return 0;
   }
@@ -176,7 +177,7 @@ int main(int argc, char** argv) {
     files.push_back({out, markers::writePdf(laid->pages, title)});
   } else {
     fs::path base = out;
-    if (base.extension() == ".svg") base.replace_extension();
+    base.replace_extension();  // NAME.svg (or NAME.anything) -> NAME-01.svg, NAME-02.svg, ...
     const size_t n = laid->pages.size();
     const int digits = std::max(2, static_cast<int>(std::to_string(n).size()));
     for (size_t i = 0; i < n; ++i) {
@@ -189,7 +190,8 @@ int main(int argc, char** argv) {
   }
   if (auto st = markers::writeFilesAtomically(files); !st) return fail(st.error());
   for (const auto& f : files) {
-    std::cout << "rivet-markers: wrote " << f.path.string() << " (" << sel->markers.size() << " markers, "
+    std::cout << "rivet-markers: wrote " << f.path.string() << " (" << sel->markers.size()
+              << (sel->markers.size() == 1 ? " marker, " : " markers, ")
               << sel->dictionary << ", " << laid->pages.size() << (laid->pages.size() == 1 ? " page " : " pages ")
               << paper_spec->name << ")\n";
   }
