@@ -1,5 +1,6 @@
 // rivet-markers: printable marker sheets (PDF or SVG at exact physical size, with ruler) and markers.yaml templates.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -61,6 +62,13 @@ core::Result<Selection> select(const std::string& dict, const std::string& ids_t
     if (!dict.empty() && dict != map->dictionary)
       return core::makeError("--dict " + dict + " differs from the map's dictionary " + map->dictionary,
                              file.string(), "leave out --dict: the map's dictionary is used");
+    const auto printable = markers::printableDictionaries();
+    if (std::find(printable.begin(), printable.end(), map->dictionary) == printable.end()) {
+      std::string list;
+      for (const auto& n : printable) list += (list.empty() ? "" : ", ") + n;
+      return core::makeError("dictionary '" + map->dictionary + "' is valid in markers.yaml but Rivet's tracker "
+                             "cannot detect it, so it is not printed", file.string(), "use one of: " + list);
+    }
     sel.dictionary = map->dictionary;
     const auto notes = readNotes(*text);
     std::vector<int> only;
