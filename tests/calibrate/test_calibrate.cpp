@@ -295,6 +295,20 @@ TEST(RivetCalibrate, SyntheticViewsRecoverTheTrueCamera) {
   EXPECT_EQ(f["distortion"][3].get<double>(), 0.0);
   EXPECT_NEAR(f["fx"].get<double>(), 0.5 * (cam.K(0, 0) + cam.K(1, 1)), 0.01 * cam.K(0, 0));
 
+  // At most 10 views: the 10 most varied are kept, still recovering the camera.
+  const CommandResult capped = run(std::string(RIVET_CALIBRATE_EXE) + " " + views.string() + boardArgs() + " -o " +
+                                       (dir / "capped.yaml").string() + " --json --max-views 10", dir);
+  ASSERT_EQ(capped.code, 0) << capped.all;
+  const json c = json::parse(capped.out);
+  EXPECT_EQ(c["views_used"], 10);
+  int not_needed = 0;
+  for (const auto& v : c["views"]) {
+    if (v["reason"].is_string() && v["reason"].get<std::string>().rfind("not needed", 0) == 0) ++not_needed;
+  }
+  EXPECT_EQ(not_needed, 6);  // of the 16 usable views (the bent one included)
+  EXPECT_NEAR(c["camera"]["fx"].get<double>(), cam.K(0, 0), 0.01 * cam.K(0, 0));
+  EXPECT_NEAR(c["camera"]["cy"].get<double>(), cam.K(1, 2), 0.01 * cam.K(1, 2));
+
   // The same views as a video, each frame shown twice: --every 2 takes each once; all frames give duplicates.
   const std::string video = (dir / "board.avi").string();
   {

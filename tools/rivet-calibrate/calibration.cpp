@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <opencv2/aruco.hpp>
 #include <opencv2/calib3d.hpp>
@@ -220,6 +221,75 @@ const char* cellName(int cell) {
   return cell >= 0 && cell < 9 ? names[cell] : "?";
 }
 
+void keepMostVaried(std::vector<View*>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size,
+                    int count) {
+  if (static_cast<int>(views.size()) <= count) return;
+  // Feature of a view: the board's 4 outer corners mapped into the image by the view's homography, in units of the
+  // image diagonal. Two views with close features see the board at nearly the same place, size and angle.
+  const cv::Size squares = board->getChessboardSize();
+  const float w = static_cast<float>(squares.width) * board->getSquareLength();
+  const float h = static_cast<float>(squares.height) * board->getSquareLength();
+  const std::vector<cv::Point2f> outline = {{0, 0}, {w, 0}, {w, h}, {0, h}};
+  const double diagonal = std::hypot(size.width, size.height);
+  std::vector<std::vector<double>> features;
+  for (const View* v : views) {
+    std::vector<cv::Point2f> plane;
+    for (int id : v->ids) {
+      const cv::Point3f& p = board->chessboardCorners[static_cast<size_t>(id)];
+      plane.emplace_back(p.x, p.y);
+    }
+    std::vector<double> f(8, 0.0);
+    const cv::Mat H = cv::findHomography(plane, v->points);
+    if (!H.empty()) {
+      std::vector<cv::Point2f> mapped;
+      cv::perspectiveTransform(outline, mapped, H);
+      for (size_t i = 0; i < 4; ++i) {
+        f[2 * i] = mapped[i].x / diagonal;
+        f[2 * i + 1] = mapped[i].y / diagonal;
+      }
+    }
+    features.push_back(f);
+  }
+  const auto distance = [&](size_t a, size_t b) {
+    double d = 0;
+    for (size_t i = 0; i < 8; ++i) d += (features[a][i] - features[b][i]) * (features[a][i] - features[b][i]);
+    return std::sqrt(d);
+  };
+  // Start from the view with the most corners, then add the view farthest from all kept ones.
+  size_t first = 0;
+  for (size_t i = 1; i < views.size(); ++i) {
+    if (views[i]->corners > views[first]->corners) first = i;
+  }
+  std::vector<bool> kept(views.size(), false);
+  std::vector<double> nearest(views.size(), std::numeric_limits<double>::infinity());
+  size_t next = first;
+  for (int k = 0; k < count; ++k) {
+    kept[next] = true;
+    size_t best = next;
+    double best_d = -1;
+    for (size_t i = 0; i < views.size(); ++i) {
+      if (kept[i]) continue;
+      nearest[i] = std::min(nearest[i], distance(i, next));
+      if (nearest[i] > best_d) {
+        best_d = nearest[i];
+        best = i;
+      }
+    }
+    next = best;
+  }
+  std::vector<View*> keep;
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (kept[i]) {
+      keep.push_back(views[i]);
+    } else {
+      views[i]->used = false;
+      views[i]->reason = "not needed: the " + std::to_string(count) +
+                         " most varied views are used (more would only slow the calibration down)";
+    }
+  }
+  views = keep;
+}
+
 Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size,
                       const CalibrationOptions& options) {
   Calibration cal;
@@ -238,6 +308,11 @@ Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::Charuco
         "add views of the whole board from different angles (10-20 recommended); the reasons for rejected views "
         "are listed above");
   };
+  if (static_cast<int>(active.size()) > options.max_views) {
+    cal.notes.push_back("kept the " + std::to_string(options.max_views) + " most varied of " +
+                        std::to_string(active.size()) + " usable views (--max-views)");
+    keepMostVaried(active, board, size, options.max_views);
+  }
   cv::Mat K, D, std_intr, std_extr, per_view;
   std::vector<cv::Mat> rvecs, tvecs;
   constexpr int kMaxRounds = 4;

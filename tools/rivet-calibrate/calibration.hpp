@@ -81,6 +81,7 @@ struct CalibrationOptions {
   bool fix_aspect = false;
   bool no_tangential = false;
   int min_views = 4;
+  int max_views = 40;  // more accepted views: the most varied ones are kept (OpenCV's solve grows with views^3)
   double max_rms_px = 1.0;
 };
 
@@ -97,7 +98,12 @@ struct Calibration {
   double max_tilt_deg = 0;
 };
 
-// Calibrates from the accepted views, dropping per-view outliers and re-running (updating `views`: used, rms_px,
+// Keeps the `count` most varied of `views` (greedy farthest-point choice on where the board's outline lies in the
+// image, which reflects position, size and tilt); the others get used = false and a reason.
+void keepMostVaried(std::vector<View*>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size,
+                    int count);
+
+// Calibrates from the accepted views (at most max_views of them), dropping per-view outliers and re-running (updating `views`: used, rms_px,
 // tilt_deg, reason). `failure` is set, with what to do, when fewer than min_views remain, the calibration is
 // degenerate (board never tilted, focal length or principal point undetermined) or the RMS is above max_rms_px.
 Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size,

@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
   app.add_option("--min-views", options.min_views, "fail with fewer usable views")
       ->check(CLI::Range(3, 100000))
       ->capture_default_str();
+  app.add_option("--max-views", options.max_views, "calibrate from at most this many views (the most varied)")
+      ->check(CLI::Range(3, 1000))
+      ->capture_default_str();
   app.add_option("--max-rms", options.max_rms_px, "fail when the reprojection RMS is above this (px)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -99,6 +102,12 @@ int main(int argc, char** argv) {
     }
     spec.squares_x = x;
     spec.squares_y = y;
+  }
+  if (options.max_views < options.min_views) {
+    return failInput(core::makeError("--max-views " + std::to_string(options.max_views) + " is below --min-views " +
+                                         std::to_string(options.min_views),
+                                     "rivet-calibrate", "raise --max-views"),
+                     as_json);
   }
   auto board = calibrate::makeBoard(spec);
   if (!board) return failInput(board.error(), as_json);
