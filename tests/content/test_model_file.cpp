@@ -265,6 +265,12 @@ TEST(ModelFile, Xxh64MatchesReferenceVectors) {
   // Long input exercises the 32-byte stripes: any change of a byte changes the hash.
   std::vector<char> big(1000, 'x');
   const auto h = Xxh64::hash(big.data(), big.size());
+  // Fed in pieces of any size (as loadModel feeds the index section), the digest is the same as in one piece.
+  for (std::size_t piece : {1u, 7u, 31u, 32u, 33u, 64u, 999u}) {
+    Xxh64 stream;
+    for (std::size_t at = 0; at < big.size(); at += piece) stream.update(big.data() + at, std::min(piece, big.size() - at));
+    EXPECT_EQ(stream.digest(), h) << "pieces of " << piece;
+  }
   big[517] = 'y';
   EXPECT_NE(h, Xxh64::hash(big.data(), big.size()));
 }

@@ -10,30 +10,50 @@ namespace rivet::content::detail {
 
 class Xxh64 {
  public:
-  static std::uint64_t hash(const void* data, std::size_t size, std::uint64_t seed = 0) {
-    static constexpr std::uint8_t kNothing[1] = {0};
-    const auto* p = data != nullptr ? static_cast<const std::uint8_t*>(data) : kNothing;  // no arithmetic on null
-    const std::uint8_t* const end = p + size;
-    std::uint64_t h;
-    if (size >= 32) {
-      std::uint64_t v1 = seed + kP1 + kP2, v2 = seed + kP2, v3 = seed, v4 = seed - kP1;
-      const std::uint8_t* const limit = end - 32;
-      do {
-        v1 = round(v1, read64(p));
-        v2 = round(v2, read64(p + 8));
-        v3 = round(v3, read64(p + 16));
-        v4 = round(v4, read64(p + 24));
-        p += 32;
-      } while (p <= limit);
-      h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-      h = merge(h, v1);
-      h = merge(h, v2);
-      h = merge(h, v3);
-      h = merge(h, v4);
-    } else {
-      h = seed + kP5;
+  explicit Xxh64(std::uint64_t seed = 0)
+      : seed_(seed), v_{seed + kP1 + kP2, seed + kP2, seed, seed - kP1} {}
+
+  // Feeds the next bytes (any split of the input gives the same digest as hashing it in one piece).
+  void update(const void* data, std::size_t size) {
+    if (size == 0) return;
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    total_ += size;
+    if (buffered_ + size < 32) {
+      std::memcpy(buffer_ + buffered_, p, size);
+      buffered_ += size;
+      return;
     }
-    h += static_cast<std::uint64_t>(size);
+    if (buffered_ > 0) {
+      const std::size_t take = 32 - buffered_;
+      std::memcpy(buffer_ + buffered_, p, take);
+      stripe(buffer_);
+      p += take;
+      size -= take;
+      buffered_ = 0;
+    }
+    std::uint64_t v1 = v_[0], v2 = v_[1], v3 = v_[2], v4 = v_[3];
+    for (; size >= 32; p += 32, size -= 32) {
+      v1 = round(v1, read64(p));
+      v2 = round(v2, read64(p + 8));
+      v3 = round(v3, read64(p + 16));
+      v4 = round(v4, read64(p + 24));
+    }
+    v_[0] = v1, v_[1] = v2, v_[2] = v3, v_[3] = v4;
+    std::memcpy(buffer_, p, size);
+    buffered_ = size;
+  }
+
+  [[nodiscard]] std::uint64_t digest() const {
+    std::uint64_t h;
+    if (total_ >= 32) {
+      h = rotl(v_[0], 1) + rotl(v_[1], 7) + rotl(v_[2], 12) + rotl(v_[3], 18);
+      for (auto v : v_) h = merge(h, v);
+    } else {
+      h = seed_ + kP5;
+    }
+    h += total_;
+    const std::uint8_t* p = buffer_;
+    const std::uint8_t* const end = buffer_ + buffered_;
     while (p + 8 <= end) {
       h ^= round(0, read64(p));
       h = rotl(h, 27) * kP1 + kP4;
@@ -57,7 +77,26 @@ class Xxh64 {
     return h;
   }
 
+  static std::uint64_t hash(const void* data, std::size_t size, std::uint64_t seed = 0) {
+    Xxh64 h(seed);
+    h.update(data, size);  // size 0: no access to data (may be null)
+    return h.digest();
+  }
+
  private:
+  void stripe(const std::uint8_t* p) {
+    v_[0] = round(v_[0], read64(p));
+    v_[1] = round(v_[1], read64(p + 8));
+    v_[2] = round(v_[2], read64(p + 16));
+    v_[3] = round(v_[3], read64(p + 24));
+  }
+
+  std::uint64_t seed_;
+  std::uint64_t v_[4];
+  std::uint64_t total_ = 0;
+  std::uint8_t buffer_[32] = {};
+  std::size_t buffered_ = 0;
+
   static constexpr std::uint64_t kP1 = 11400714785074694791ULL;
   static constexpr std::uint64_t kP2 = 14029467366897019727ULL;
   static constexpr std::uint64_t kP3 = 1609587929392839161ULL;

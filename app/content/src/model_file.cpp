@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -220,10 +221,28 @@ core::Result<Model> loadModel(const std::string& path, const ModelLoadOptions& o
     return fail(path, "more than 2^32 vertices or indices");
   if (sec[kParts].count > kMaxParts) return fail(path, "more than " + std::to_string(kMaxParts) + " parts");
 
+  std::uint32_t max_index = 0;  // Full only: the largest index, found in the same pass as the index checksum
   if (options.verify == ModelVerify::Full) {
     for (std::uint32_t k = 1; k <= kSectionCount; ++k) {
       const auto& s = sec[k];
-      if (checksum(base + s.offset, s.count * s.elem_bytes) != std::to_array(s.checksum) && kChecksumsDecide)
+      Digest digest;
+      if (k == kIndices) {
+        // Hash and take the maximum chunk by chunk, while the chunk is in cache: one pass over memory, not two.
+        detail::Xxh64 hasher;
+        const auto* idx = std::launder(reinterpret_cast<const std::uint32_t*>(base + s.offset));
+        constexpr std::uint64_t kChunk = 16384;  // indices (64 KiB)
+        for (std::uint64_t first = 0; first < s.count; first += kChunk) {
+          const std::uint64_t n = std::min(kChunk, s.count - first);
+          hasher.update(idx + first, n * sizeof(std::uint32_t));
+          std::uint32_t m = 0;
+          for (std::uint64_t i = first; i < first + n; ++i) m = std::max(m, idx[i]);
+          max_index = std::max(max_index, m);
+        }
+        digest = digestOf(hasher.digest());
+      } else {
+        digest = checksum(base + s.offset, s.count * s.elem_bytes);
+      }
+      if (digest != std::to_array(s.checksum) && kChecksumsDecide)
         return fail(path, std::string(kSectionNames[k]) + " section checksum (XXH64) does not match: bytes " +
                               std::to_string(s.offset) + ".." + std::to_string(s.offset + s.count * s.elem_bytes) +
                               " were changed");
@@ -285,9 +304,7 @@ core::Result<Model> loadModel(const std::string& path, const ModelLoadOptions& o
   }
 
   if (options.verify == ModelVerify::Full) {
-    // One branch-free pass: the maximum index must be below the vertex count.
-    std::uint32_t max_index = 0;
-    for (auto idx : m.indices) max_index = idx > max_index ? idx : max_index;
+    // The maximum index (found with the checksum pass) must be below the vertex count.
     if (!m.indices.empty() && max_index >= vertex_count)
       return fail(path, "an index (" + std::to_string(max_index) + ") is not below the vertex count (" +
                             std::to_string(vertex_count) + ")");

@@ -220,7 +220,7 @@ TEST(BenchContent, LoadImportAndLods) {
         << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::ostringstream lods;
   lods << "| model | part | LOD | bound mm | rivet-import's error mm (measured + 2 x quantisation) | of which "
-          "quantisation mm (2 x half step) | bench measured max mm (stored LOD vs stored LOD0) | samples beyond 2x "
+          "quantisation um (2 x half step) | bench measured max mm (stored LOD vs stored LOD0) | samples beyond 2x "
           "bound | triangles |\n"
        << "|---|---|---|---|---|---|---|---|---|\n";
   const fs::path tmp = fs::temp_directory_path() / ("rivet_bench_" + std::to_string(::getpid()));
@@ -356,7 +356,7 @@ TEST(BenchContent, LoadImportAndLods) {
         lods.setf(std::ios::fixed);
         lods.precision(3);
         lods << "| " << src.filename().string() << " | " << p.id << " | " << li + 1 << " | " << b * 1000 << " | "
-             << l.error_m * 1000 << " | " << 2 * m.quantization.maxErrorM() * 1000 << " | " << d.max_m * 1000
+             << l.error_m * 1000 << " | " << 2 * m.quantization.maxErrorM() * 1e6 << " | " << d.max_m * 1000
              << " | " << d.beyond << "/" << d.samples << " | " << l.index_count / 3 << " |\n";
         EXPECT_GE(l.error_m, 2 * m.quantization.maxErrorM() * 0.999) << "the LOD error includes the quantisation";
         EXPECT_LE(l.error_m, b * 1.0001) << p.id << " LOD" << li + 1;
