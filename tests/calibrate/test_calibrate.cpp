@@ -128,8 +128,8 @@ struct PrintedBoard {
 
 PrintedBoard printBoard() {
   PrintedBoard p;
-  p.board = cv::aruco::CharucoBoard::create(9, 7, 0.03F, 0.022F,
-                                            cv::aruco::getPredefinedDictionary(cv::aruco::DICT_6X6_250));
+  p.board =
+      cv::aruco::CharucoBoard::create(9, 7, 0.03F, 0.022F, cv::aruco::getPredefinedDictionary(cv::aruco::DICT_6X6_250));
   p.board->draw(cv::Size(1880, 1480), p.image, 40);
   // Where draw() puts the corners, found by detecting them on the flat print (no assumption on its axes).
   std::vector<std::vector<cv::Point2f>> corners;
@@ -139,8 +139,9 @@ PrintedBoard printBoard() {
   std::vector<int> cids;
   cv::aruco::interpolateCornersCharuco(corners, ids, p.image, p.board, pts, cids);
   std::vector<cv::Point2f> plane;
-  for (int id : cids) plane.emplace_back(p.board->chessboardCorners[static_cast<size_t>(id)].x,
-                                         p.board->chessboardCorners[static_cast<size_t>(id)].y);
+  for (int id : cids)
+    plane.emplace_back(p.board->chessboardCorners[static_cast<size_t>(id)].x,
+                       p.board->chessboardCorners[static_cast<size_t>(id)].y);
   EXPECT_EQ(cids.size(), 48u);
   p.H = cv::Matx33d(cv::findHomography(plane, pts));
   return p;
@@ -287,7 +288,8 @@ TEST(RivetCalibrate, SyntheticViewsRecoverTheTrueCamera) {
 
   // The model options: one focal length, no tangential distortion.
   const CommandResult fixed = run(std::string(RIVET_CALIBRATE_EXE) + " " + views.string() + boardArgs() + " -o " +
-                                      (dir / "fixed.yaml").string() + " --json --fix-aspect --no-tangential", dir);
+                                      (dir / "fixed.yaml").string() + " --json --fix-aspect --no-tangential",
+                                  dir);
   ASSERT_EQ(fixed.code, 0) << fixed.all;
   const json f = json::parse(fixed.out)["camera"];
   EXPECT_DOUBLE_EQ(f["fx"].get<double>(), f["fy"].get<double>());
@@ -297,7 +299,8 @@ TEST(RivetCalibrate, SyntheticViewsRecoverTheTrueCamera) {
 
   // At most 10 views: the 10 most varied are kept, still recovering the camera.
   const CommandResult capped = run(std::string(RIVET_CALIBRATE_EXE) + " " + views.string() + boardArgs() + " -o " +
-                                       (dir / "capped.yaml").string() + " --json --max-views 10", dir);
+                                       (dir / "capped.yaml").string() + " --json --max-views 10",
+                                   dir);
   ASSERT_EQ(capped.code, 0) << capped.all;
   const json c = json::parse(capped.out);
   EXPECT_EQ(c["views_used"], 10);
@@ -322,17 +325,17 @@ TEST(RivetCalibrate, SyntheticViewsRecoverTheTrueCamera) {
       writer.write(frame);
     }
   }
-  const CommandResult every =
-      run(std::string(RIVET_CALIBRATE_EXE) + " " + video + boardArgs() + " --every 2 --json -o " +
-              (dir / "video.yaml").string(), dir);
+  const CommandResult every = run(std::string(RIVET_CALIBRATE_EXE) + " " + video + boardArgs() +
+                                      " --every 2 --json -o " + (dir / "video.yaml").string(),
+                                  dir);
   ASSERT_EQ(every.code, 0) << every.all;
   const json e = json::parse(every.out);
   EXPECT_EQ(e["views_used"], 15);
   EXPECT_EQ(e["views_rejected"], 0);
   EXPECT_EQ(e["views"][1]["name"], "board.avi#2");
   EXPECT_NEAR(e["camera"]["fx"].get<double>(), cam.K(0, 0), 0.01 * cam.K(0, 0));
-  const CommandResult all = run(std::string(RIVET_CALIBRATE_EXE) + " " + video + boardArgs() + " -o " +
-                                    (dir / "video.yaml").string(), dir);
+  const CommandResult all =
+      run(std::string(RIVET_CALIBRATE_EXE) + " " + video + boardArgs() + " -o " + (dir / "video.yaml").string(), dir);
   ASSERT_EQ(all.code, 0) << all.all;
   EXPECT_NE(all.out.find("board.avi#1: rejected: near-duplicate of board.avi#0"), std::string::npos) << all.out;
   EXPECT_NE(all.out.find("views: 15 used, 15 rejected"), std::string::npos) << all.out;
@@ -347,10 +350,12 @@ TEST(RivetCalibrate, FrontoParallelViewsAreDegenerate) {
   for (int i = 0; i < 6; ++i) {
     cv::Vec3d rvec, tvec;
     boardPose(p, cam, cv::Point2d(200 + 50 * (i % 3), 180 + 60 * (i / 3)), 0.40 + 0.05 * i, 0.0, 0.0, rvec, tvec);
-    ASSERT_TRUE(cv::imwrite((views / ("flat_" + std::to_string(i) + ".png")).string(), renderView(p, cam, rvec, tvec, i)));
+    ASSERT_TRUE(
+        cv::imwrite((views / ("flat_" + std::to_string(i) + ".png")).string(), renderView(p, cam, rvec, tvec, i)));
   }
   const std::string out = (dir / "camera.yaml").string();
-  const CommandResult r = run(std::string(RIVET_CALIBRATE_EXE) + " " + views.string() + boardArgs() + " -o " + out, dir);
+  const CommandResult r =
+      run(std::string(RIVET_CALIBRATE_EXE) + " " + views.string() + boardArgs() + " -o " + out, dir);
   EXPECT_EQ(r.code, 1) << r.all;
   EXPECT_NE(r.all.find("tilt the board"), std::string::npos) << r.all;
   EXPECT_FALSE(fs::exists(out));
@@ -374,6 +379,13 @@ TEST(RivetCalibrate, BadViewsAreRejectedWithTheirReason) {
   cv::Mat small;
   cv::resize(img2, small, cv::Size(480, 360), 0, 0, cv::INTER_AREA);
   cv::imwrite((views / "b_small.png").string(), small);
+  {  // the board far away: img_00 at 40 % in a grey frame of the same size
+    const cv::Mat img0 = cv::imread(tutorial() + "img_00.jpg");
+    cv::Mat far_board(img0.size(), img0.type(), cv::Scalar(128, 128, 128)), shrunk;
+    cv::resize(img0, shrunk, cv::Size(), 0.4, 0.4, cv::INTER_AREA);
+    shrunk.copyTo(far_board(cv::Rect(20, 30, shrunk.cols, shrunk.rows)));
+    cv::imwrite((views / "b_far.png").string(), far_board);
+  }
   fs::copy_file(tutorial() + "img_01.jpg", views / "b_again.jpg");
   std::ofstream(views / "b_broken.jpg") << "not a JPEG";
 
@@ -383,7 +395,7 @@ TEST(RivetCalibrate, BadViewsAreRejectedWithTheirReason) {
   ASSERT_EQ(r.code, 0) << r.all;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["views_used"], 4);
-  EXPECT_EQ(j["views_rejected"], 5);
+  EXPECT_EQ(j["views_rejected"], 6);
   const auto reason = [&](const std::string& name) {
     const json* v = findView(j, name);
     return v != nullptr && (*v)["reason"].is_string() ? (*v)["reason"].get<std::string>() : std::string("<none>");
@@ -393,6 +405,8 @@ TEST(RivetCalibrate, BadViewsAreRejectedWithTheirReason) {
   EXPECT_NE(reason("b_small.png").find("image is 480x360, the first view was 640x480"), std::string::npos)
       << reason("b_small.png");
   EXPECT_NE(reason("b_again.jpg").find("near-duplicate of a_img_01.jpg"), std::string::npos) << reason("b_again.jpg");
+  EXPECT_NE(reason("b_far.png").find("board corners cover only 1.2% of the image (need 2%)"), std::string::npos)
+      << reason("b_far.png");
   EXPECT_NE(reason("b_broken.jpg").find("unreadable"), std::string::npos) << reason("b_broken.jpg");
   EXPECT_TRUE(fs::exists(out));
 
@@ -401,7 +415,7 @@ TEST(RivetCalibrate, BadViewsAreRejectedWithTheirReason) {
   const CommandResult h = run(base, dir);
   ASSERT_EQ(h.code, 0) << h.all;
   EXPECT_NE(h.out.find("b_blurred.png: rejected: blurred"), std::string::npos) << h.out;
-  EXPECT_NE(h.out.find("views: 4 used, 5 rejected"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("views: 4 used, 6 rejected"), std::string::npos) << h.out;
   EXPECT_NE(h.out.find("fx = "), std::string::npos);
 
   // Too few views left: non-zero exit, nothing written (an existing file is left as it was).

@@ -18,16 +18,25 @@ constexpr double kPi = 3.14159265358979323846;
 
 const std::map<std::string, cv::aruco::PREDEFINED_DICTIONARY_NAME>& dictionaries() {
   static const std::map<std::string, cv::aruco::PREDEFINED_DICTIONARY_NAME> names = {
-      {"DICT_4X4_50", cv::aruco::DICT_4X4_50},       {"DICT_4X4_100", cv::aruco::DICT_4X4_100},
-      {"DICT_4X4_250", cv::aruco::DICT_4X4_250},     {"DICT_4X4_1000", cv::aruco::DICT_4X4_1000},
-      {"DICT_5X5_50", cv::aruco::DICT_5X5_50},       {"DICT_5X5_100", cv::aruco::DICT_5X5_100},
-      {"DICT_5X5_250", cv::aruco::DICT_5X5_250},     {"DICT_5X5_1000", cv::aruco::DICT_5X5_1000},
-      {"DICT_6X6_50", cv::aruco::DICT_6X6_50},       {"DICT_6X6_100", cv::aruco::DICT_6X6_100},
-      {"DICT_6X6_250", cv::aruco::DICT_6X6_250},     {"DICT_6X6_1000", cv::aruco::DICT_6X6_1000},
-      {"DICT_7X7_50", cv::aruco::DICT_7X7_50},       {"DICT_7X7_100", cv::aruco::DICT_7X7_100},
-      {"DICT_7X7_250", cv::aruco::DICT_7X7_250},     {"DICT_7X7_1000", cv::aruco::DICT_7X7_1000},
+      {"DICT_4X4_50", cv::aruco::DICT_4X4_50},
+      {"DICT_4X4_100", cv::aruco::DICT_4X4_100},
+      {"DICT_4X4_250", cv::aruco::DICT_4X4_250},
+      {"DICT_4X4_1000", cv::aruco::DICT_4X4_1000},
+      {"DICT_5X5_50", cv::aruco::DICT_5X5_50},
+      {"DICT_5X5_100", cv::aruco::DICT_5X5_100},
+      {"DICT_5X5_250", cv::aruco::DICT_5X5_250},
+      {"DICT_5X5_1000", cv::aruco::DICT_5X5_1000},
+      {"DICT_6X6_50", cv::aruco::DICT_6X6_50},
+      {"DICT_6X6_100", cv::aruco::DICT_6X6_100},
+      {"DICT_6X6_250", cv::aruco::DICT_6X6_250},
+      {"DICT_6X6_1000", cv::aruco::DICT_6X6_1000},
+      {"DICT_7X7_50", cv::aruco::DICT_7X7_50},
+      {"DICT_7X7_100", cv::aruco::DICT_7X7_100},
+      {"DICT_7X7_250", cv::aruco::DICT_7X7_250},
+      {"DICT_7X7_1000", cv::aruco::DICT_7X7_1000},
       {"DICT_ARUCO_ORIGINAL", cv::aruco::DICT_ARUCO_ORIGINAL},
-      {"DICT_APRILTAG_16h5", cv::aruco::DICT_APRILTAG_16h5}, {"DICT_APRILTAG_25h9", cv::aruco::DICT_APRILTAG_25h9},
+      {"DICT_APRILTAG_16h5", cv::aruco::DICT_APRILTAG_16h5},
+      {"DICT_APRILTAG_25h9", cv::aruco::DICT_APRILTAG_25h9},
       {"DICT_APRILTAG_36h10", cv::aruco::DICT_APRILTAG_36h10},
       {"DICT_APRILTAG_36h11", cv::aruco::DICT_APRILTAG_36h11}};
   return names;
@@ -78,8 +87,10 @@ core::Result<cv::Ptr<cv::aruco::CharucoBoard>> makeBoard(const BoardSpec& spec) 
             std::to_string(spec.squares_y + 1) + " (or turn the board and swap the numbers if its columns are odd)");
   }
   if (!(spec.square_mm > 0) || !(spec.marker_mm > 0) || !(spec.marker_mm < spec.square_mm)) {
-    return core::makeError("marker size " + fixed(spec.marker_mm, 2) + " mm must be positive and smaller than the "
-                               "square size " + fixed(spec.square_mm, 2) + " mm",
+    return core::makeError("marker size " + fixed(spec.marker_mm, 2) +
+                               " mm must be positive and smaller than the "
+                               "square size " +
+                               fixed(spec.square_mm, 2) + " mm",
                            "--square-mm/--marker-mm",
                            "measure the printed board: --square-mm is a chessboard square's side, --marker-mm the "
                            "black marker's side");
@@ -101,8 +112,8 @@ core::Result<cv::Ptr<cv::aruco::CharucoBoard>> makeBoard(const BoardSpec& spec) 
                                          static_cast<float>(spec.marker_mm / 1000.0), dict);
 }
 
-double edgeBlurPx(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board, const std::vector<cv::Point2f>& points,
-                  const std::vector<int>& ids) {
+double edgeBlurPx(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board,
+                  const std::vector<cv::Point2f>& points, const std::vector<int>& ids) {
   const int cols = board->getChessboardSize().width - 1;  // ChArUco corners per row
   const int rows = board->getChessboardSize().height - 1;
   // The white square beside each edge is free of its marker for `margin` of the square's side.
@@ -137,13 +148,14 @@ double edgeBlurPx(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& b
       if (!inside) continue;
       const double lo = (profile[0] + profile[1] + profile[2] + profile[3]) / 4.0;
       const double hi = (profile[profile.size() - 1] + profile[profile.size() - 2] + profile[profile.size() - 3] +
-                         profile[profile.size() - 4]) / 4.0;
+                         profile[profile.size() - 4]) /
+                        4.0;
       const double contrast = std::abs(hi - lo);
       if (contrast < 30) continue;  // too dark or washed out to measure
       double slope = 0;             // steepest change per pixel, central difference over 1 px
       for (int k = 2; k + 2 < count; ++k) {
-        slope = std::max(slope, std::abs(profile[static_cast<size_t>(k + 2)] - profile[static_cast<size_t>(k - 2)]) /
-                                    (4 * kStep));
+        slope = std::max(
+            slope, std::abs(profile[static_cast<size_t>(k + 2)] - profile[static_cast<size_t>(k - 2)]) / (4 * kStep));
       }
       if (slope > 0) widths.push_back(contrast / slope);
     }
@@ -152,8 +164,8 @@ double edgeBlurPx(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& b
   return median(widths);
 }
 
-void analyzeView(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board, const cv::Ptr<cv::aruco::Dictionary>& dict,
-                 const std::vector<const View*>& accepted, View& view) {
+void analyzeView(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board,
+                 const cv::Ptr<cv::aruco::Dictionary>& dict, const std::vector<const View*>& accepted, View& view) {
   std::vector<std::vector<cv::Point2f>> marker_corners, rejected;
   std::vector<int> marker_ids;
   auto params = cv::aruco::DetectorParameters::create();
@@ -168,9 +180,8 @@ void analyzeView(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& bo
   }
   view.corners = static_cast<int>(view.ids.size());
   if (view.corners < kMinCorners) {
-    view.reason = "too few board corners (" + std::to_string(view.corners) + ", need " +
-                  std::to_string(kMinCorners) + "): board not found, mostly hidden, too far or a different board " +
-                  "(check --board/--dict)";
+    view.reason = "too few board corners (" + std::to_string(view.corners) + ", need " + std::to_string(kMinCorners) +
+                  "): board not found, mostly hidden, too far or a different board " + "(check --board/--dict)";
     return;
   }
   if (cv::aruco::testCharucoCornersCollinear(board, view.ids)) {
@@ -215,8 +226,8 @@ void analyzeView(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& bo
 }
 
 const char* cellName(int cell) {
-  static const char* const names[9] = {"top-left corner", "top edge",    "top-right corner",
-                                       "left edge",       "centre",      "right edge",
+  static const char* const names[9] = {"top-left corner",    "top edge",    "top-right corner",
+                                       "left edge",          "centre",      "right edge",
                                        "bottom-left corner", "bottom edge", "bottom-right corner"};
   return cell >= 0 && cell < 9 ? names[cell] : "?";
 }
@@ -333,9 +344,9 @@ Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::Charuco
       cal.rms_px = cv::aruco::calibrateCameraCharuco(corners, ids, board, size, K, D, rvecs, tvecs, std_intr, std_extr,
                                                      per_view, flags);
     } catch (const cv::Exception& e) {
-      cal.failure = core::makeError(std::string("OpenCV could not calibrate from these views: ") + e.err,
-                                    "calibration", "add views with the board tilted 20-45 degrees in different "
-                                                   "directions, covering the whole image");
+      cal.failure = core::makeError(std::string("OpenCV could not calibrate from these views: ") + e.err, "calibration",
+                                    "add views with the board tilted 20-45 degrees in different "
+                                    "directions, covering the whole image");
       return cal;
     }
     std::vector<double> errors;
@@ -417,11 +428,11 @@ Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::Charuco
     return cal;
   }
   if (!(cal.rms_px <= options.max_rms_px)) {
-    cal.failure = core::makeError("reprojection RMS " + fixed(cal.rms_px, 3) + " px is above --max-rms " +
-                                      fixed(options.max_rms_px, 3) + " px",
-                                  "calibration",
-                                  "check the board is flat and --square-mm/--marker-mm match the print; drop views "
-                                  "with the largest errors; or raise --max-rms if this camera cannot do better");
+    cal.failure = core::makeError(
+        "reprojection RMS " + fixed(cal.rms_px, 3) + " px is above --max-rms " + fixed(options.max_rms_px, 3) + " px",
+        "calibration",
+        "check the board is flat and --square-mm/--marker-mm match the print; drop views "
+        "with the largest errors; or raise --max-rms if this camera cannot do better");
     return cal;
   }
   return cal;

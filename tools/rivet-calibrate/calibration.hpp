@@ -53,29 +53,29 @@ core::Result<cv::Ptr<cv::aruco::CharucoBoard>> makeBoard(const BoardSpec& spec);
 
 // One input view and what became of it.
 struct View {
-  std::string name;         // file name, or "<video>#<frame>"
-  bool accepted = false;    // passed the per-view checks
-  bool used = false;        // in the final calibration
-  std::string reason;       // why rejected or dropped (empty when used)
-  int corners = 0;          // ChArUco corners found
-  double edge_blur_px = -1; // median edge width; < 0 when not measured
-  double area_fraction = 0; // convex hull of the corners / image area
-  double rms_px = -1;       // reprojection RMS in the final (or dropping) calibration
-  double tilt_deg = -1;     // angle between the board normal and the optical axis
+  std::string name;                 // file name, or "<video>#<frame>"
+  bool accepted = false;            // passed the per-view checks
+  bool used = false;                // in the final calibration
+  std::string reason;               // why rejected or dropped (empty when used)
+  int corners = 0;                  // ChArUco corners found
+  double edge_blur_px = -1;         // median edge width; < 0 when not measured
+  double area_fraction = 0;         // convex hull of the corners / image area
+  double rms_px = -1;               // reprojection RMS in the final (or dropping) calibration
+  double tilt_deg = -1;             // angle between the board normal and the optical axis
   std::vector<cv::Point2f> points;  // ChArUco corners (pixels)
   std::vector<int> ids;             // their ids
 };
 
 // Measures `gray` (CV_8UC1) and fills `view` (corners, blur, area) or its rejection reason. `accepted` are the
 // views accepted so far, for the near-duplicate check.
-void analyzeView(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board, const cv::Ptr<cv::aruco::Dictionary>& dict,
-                 const std::vector<const View*>& accepted, View& view);
+void analyzeView(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board,
+                 const cv::Ptr<cv::aruco::Dictionary>& dict, const std::vector<const View*>& accepted, View& view);
 
 // Median width in pixels of the black/white edges between adjacent ChArUco corners (contrast / steepest slope
 // across the edge): about 1 px for a perfectly focused camera, 2.5 x sigma for a Gaussian blur of sigma px.
 // Negative when no edge is long and contrasted enough to measure.
-double edgeBlurPx(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board, const std::vector<cv::Point2f>& points,
-                  const std::vector<int>& ids);
+double edgeBlurPx(const cv::Mat& gray, const cv::Ptr<cv::aruco::CharucoBoard>& board,
+                  const std::vector<cv::Point2f>& points, const std::vector<int>& ids);
 
 struct CalibrationOptions {
   bool fix_aspect = false;
@@ -86,7 +86,7 @@ struct CalibrationOptions {
 };
 
 struct Calibration {
-  bool ran = false;                     // a calibration was computed (the numbers below are meaningful)
+  bool ran = false;                    // a calibration was computed (the numbers below are meaningful)
   std::optional<core::Error> failure;  // why the result must not be used; empty on success
   core::CameraModel camera;
   std::array<double, 4> std_intrinsics{};  // fx fy cx cy
@@ -100,12 +100,12 @@ struct Calibration {
 
 // Keeps the `count` most varied of `views` (greedy farthest-point choice on where the board's outline lies in the
 // image, which reflects position, size and tilt); the others get used = false and a reason.
-void keepMostVaried(std::vector<View*>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size,
-                    int count);
+void keepMostVaried(std::vector<View*>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size, int count);
 
-// Calibrates from the accepted views (at most max_views of them), dropping per-view outliers and re-running (updating `views`: used, rms_px,
-// tilt_deg, reason). `failure` is set, with what to do, when fewer than min_views remain, the calibration is
-// degenerate (board never tilted, focal length or principal point undetermined) or the RMS is above max_rms_px.
+// Calibrates from the accepted views (at most max_views of them), dropping per-view outliers and re-running (updating
+// `views`: used, rms_px, tilt_deg, reason). `failure` is set, with what to do, when fewer than min_views remain, the
+// calibration is degenerate (board never tilted, focal length or principal point undetermined) or the RMS is above
+// max_rms_px.
 Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size,
                       const CalibrationOptions& options);
 

@@ -55,9 +55,10 @@ json viewJson(const View& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"rivet-calibrate: camera calibration from photos or a video of a ChArUco board; writes camera.yaml "
-               "(resolution, intrinsics, distortion, RMS). Defaults: OpenCV's tutorial board (5x7 squares of 40 mm, "
-               "20 mm DICT_6X6_250 markers)."};
+  CLI::App app{
+      "rivet-calibrate: camera calibration from photos or a video of a ChArUco board; writes camera.yaml "
+      "(resolution, intrinsics, distortion, RMS). Defaults: OpenCV's tutorial board (5x7 squares of 40 mm, "
+      "20 mm DICT_6X6_250 markers)."};
   std::vector<std::string> inputs;
   std::string board_text = "5x7", output;
   calibrate::BoardSpec spec;
@@ -83,7 +84,9 @@ int main(int argc, char** argv) {
   app.add_flag("--json", as_json, "print the result as one JSON object");
   app.add_flag("--fix-aspect", options.fix_aspect, "square pixels: estimate one focal length (fx = fy)");
   app.add_flag("--no-tangential", options.no_tangential, "no tangential distortion (p1 = p2 = 0)");
-  app.add_option("--every", every, "use every Nth frame of a video")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--every", every, "use every Nth frame of a video")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -184,8 +187,8 @@ int main(int argc, char** argv) {
 
   calibrate::Calibration cal;
   if (size.width == 0) {
-    cal.failure = core::makeError("no readable image in the input", "rivet-calibrate",
-                                  "give photos or a video of the board");
+    cal.failure =
+        core::makeError("no readable image in the input", "rivet-calibrate", "give photos or a video of the board");
   } else {
     cal = calibrate::calibrate(views, board.value(), size, options);
   }
@@ -208,8 +211,8 @@ int main(int argc, char** argv) {
                       "% only - add views with the board tilted 20-45 degrees in different directions");
     }
     if (cal.views_used < kRecommendedViews) {
-      hints.push_back("only " + std::to_string(cal.views_used) + " views used: " +
-                      std::to_string(kRecommendedViews) + "-20 varied views give a more reliable calibration");
+      hints.push_back("only " + std::to_string(cal.views_used) + " views used: " + std::to_string(kRecommendedViews) +
+                      "-20 varied views give a more reliable calibration");
     }
   }
   const core::CameraModel& c = cal.camera;
@@ -227,16 +230,17 @@ int main(int argc, char** argv) {
     j["output"] = cal.failure ? json(nullptr) : json(output);
     if (cal.ran) {
       j["rms_px"] = cal.rms_px;
-      j["camera"] = {{"width", c.width}, {"height", c.height}, {"fx", c.fx},       {"fy", c.fy},
-                     {"cx", c.cx},       {"cy", c.cy},         {"distortion", c.distortion}};
+      j["camera"] = {{"width", c.width}, {"height", c.height},        {"fx", c.fx}, {"fy", c.fy}, {"cx", c.cx},
+                     {"cy", c.cy},       {"distortion", c.distortion}};
       j["std"] = {{"fx", cal.std_intrinsics[0]},
                   {"fy", cal.std_intrinsics[1]},
                   {"cx", cal.std_intrinsics[2]},
                   {"cy", cal.std_intrinsics[3]},
                   {"distortion", cal.std_distortion}};
-      j["fov_deg"] = {{"horizontal", fovDeg(c.width / 2.0, c.fx)},
-                      {"vertical", fovDeg(c.height / 2.0, c.fy)},
-                      {"diagonal", 2.0 * std::atan(std::hypot(c.width / 2.0 / c.fx, c.height / 2.0 / c.fy)) * 180.0 / kPi}};
+      j["fov_deg"] = {
+          {"horizontal", fovDeg(c.width / 2.0, c.fx)},
+          {"vertical", fovDeg(c.height / 2.0, c.fy)},
+          {"diagonal", 2.0 * std::atan(std::hypot(c.width / 2.0 / c.fx, c.height / 2.0 / c.fy)) * 180.0 / kPi}};
       j["max_tilt_deg"] = cal.max_tilt_deg;
       j["coverage"] = {{"grid", cal.coverage}, {"empty", empty_cells}};
     }
@@ -248,8 +252,8 @@ int main(int argc, char** argv) {
       if (cal.failure) std::cout << "the calibration below is REFUSED (reason at the end) - for diagnosis only:\n";
       std::cout << "per-view reprojection error (px) and board tilt:\n";
       for (const auto& v : views) {
-        if (v.used) std::cout << "  " << v.name << ": " << fixed(v.rms_px, 3) << " px, tilt " << fixed(v.tilt_deg, 0)
-                              << " deg\n";
+        if (v.used)
+          std::cout << "  " << v.name << ": " << fixed(v.rms_px, 3) << " px, tilt " << fixed(v.tilt_deg, 0) << " deg\n";
       }
       const auto& s = cal.std_intrinsics;
       const auto& sd = cal.std_distortion;
