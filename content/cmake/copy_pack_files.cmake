@@ -1,5 +1,5 @@
-# Copies a sample pack's authored files (pack.yaml, markers.yaml, procedures/, tags.yaml, media/) and CAD licence notes.
-foreach(f pack.yaml markers.yaml tags.yaml)
+# Copies a sample pack's authored files (pack.yaml, markers.yaml, parts.yaml, procedures/, tags.yaml, media/) and CAD licence notes.
+foreach(f pack.yaml markers.yaml tags.yaml parts.yaml)
   if(EXISTS "${SRC}/${f}")
     file(COPY_FILE "${SRC}/${f}" "${OUT}/${f}" ONLY_IF_DIFFERENT)
   endif()

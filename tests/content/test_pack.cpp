@@ -87,6 +87,51 @@ TEST(Pack, LoadsManifestMarkersAndFiles) {
   EXPECT_FALSE(pack->signature_verified);
 }
 
+TEST(Pack, PartDisplayNamesInBothLanguages) {
+  const fs::path d = makePack("parts");
+  write(d / "parts.yaml", "# names\nparts:\n  frame: {fr: \"Bâti\", en: \"Machine frame\"}\n");
+  auto pack = loadPack(d.string());
+  ASSERT_TRUE(pack.ok()) << pack.error().describe();
+  ASSERT_EQ(pack->part_names.size(), 1u);
+  EXPECT_EQ(pack->part_names.at("frame").fr, "Bâti");
+  auto model = loadModel(pack->model_path.string());
+  ASSERT_TRUE(model.ok());
+  // By id or by CAD name: the translation; a part without one: its CAD name; an unknown reference: itself.
+  EXPECT_EQ(partDisplayName(pack->part_names, *model, "frame", "fr"), "Bâti");
+  EXPECT_EQ(partDisplayName(pack->part_names, *model, "Frame", "en"), "Machine frame");
+  EXPECT_EQ(partDisplayName({}, *model, "frame", "fr"), "Frame");
+  EXPECT_EQ(partDisplayName(pack->part_names, *model, "door", "en"), "door");
+  // A pack without parts.yaml has no names (and loads).
+  fs::remove(d / "parts.yaml");
+  auto bare = loadPack(d.string());
+  ASSERT_TRUE(bare.ok());
+  EXPECT_TRUE(bare->part_names.empty());
+}
+
+TEST(Pack, PartNameErrorsNameFileAndLine) {
+  auto r = parsePartNames("parts:\n  frame: {fr: \"Bâti\"}\n", "p.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().where, "p.yaml:2");
+  EXPECT_NE(r.error().message.find("missing 'en'"), std::string::npos) << r.error().message;
+  r = parsePartNames("parts:\n  frame: {fr: \"Bâti\", en: \"Frame\", de: \"Gestell\"}\n", "p.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("unknown key 'de'"), std::string::npos) << r.error().message;
+  r = parsePartNames("parts:\n  frame: {fr: \"\", en: \"Frame\"}\n", "p.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("is empty"), std::string::npos) << r.error().message;
+  r = parsePartNames("names: {}\n", "p.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("unknown key 'names'"), std::string::npos) << r.error().message;
+  r = parsePartNames("parts: [unclosed\n", "p.yaml");
+  ASSERT_FALSE(r.ok());
+  // loadPack refuses a broken parts.yaml with the same message.
+  const fs::path d = makePack("badparts");
+  write(d / "parts.yaml", "parts:\n  frame: {fr: \"Bâti\"}\n");
+  auto pack = loadPack(d.string());
+  ASSERT_FALSE(pack.ok());
+  EXPECT_NE(pack.error().where.find("parts.yaml:2"), std::string::npos) << pack.error().where;
+}
+
 TEST(Pack, MarkerErrorsNameFileAndLine) {
   std::string dup = kMarkersYaml;
   dup.replace(dup.find("id: 7"), 5, "id: 3");

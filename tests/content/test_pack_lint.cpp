@@ -113,6 +113,47 @@ TEST(PackLint, ReportsEachMistakeAtItsLine) {
   for (const auto& p : ps) EXPECT_GT(p.line, 0) << p.describe();
 }
 
+TEST(PackLint, PartsNamedByProceduresNeedFrenchAndEnglishNames) {
+  const fs::path d = copyPack("partnames");
+  // parts.yaml: a part without French, a part id the model does not have; a procedure naming a part by its CAD
+  // name whose id has no entry any more.
+  const fs::path parts = d / "parts.yaml";
+  replaceOnce(parts, "  robot/hand: {fr: \"Préhenseur (Franka Hand)\", en: \"Gripper (Franka Hand)\"}\n", "");
+  replaceOnce(parts, "robot/link4: {fr: \"Axe 4 (coude)\", en: \"Axis 4 (elbow)\"}",
+              "robot/link4: {en: \"Axis 4 (elbow)\"}");
+  std::ofstream(parts, std::ios::app) << "  robot/link9: {fr: \"Axe 9\", en: \"Axis 9\"}\n";
+  fs::path proc;
+  for (const auto& e : fs::directory_iterator(d / "procedures"))
+    if (readAll(e.path()).find("highlight: [robot/hand]") != std::string::npos) proc = e.path();
+  ASSERT_FALSE(proc.empty());
+  const int hand_line = lineOf(proc, "highlight: [robot/hand]");
+  replaceOnce(proc, "highlight: [robot/hand]", "highlight: [\"Gripper (Franka Hand)\"]");
+
+  const auto ps = rivet::pack::lintPack({d, kSchemas, {}});
+  const std::string all = dump(ps);
+  EXPECT_TRUE(has(ps, "parts.yaml", lineOf(parts, "robot/link4:"), "missing required 'fr'")) << all;
+  EXPECT_TRUE(has(ps, "parts.yaml", lineOf(parts, "robot/link9:"), "part id 'robot/link9' is not in the model")) << all;
+  EXPECT_TRUE(has(ps, proc.filename().string(), hand_line,
+                  "part 'Gripper (Franka Hand)' has no fr/en display name in parts.yaml (add 'robot/hand: {fr:"))
+      << all;
+  // Only the references to robot/hand (now without names) are reported in procedures; the parts that keep both
+  // names are not.
+  int reported = 0;
+  for (const auto& p : ps) {
+    if (p.file.find("procedures") != std::string::npos) {
+      ++reported;
+      EXPECT_NE(p.message.find("add 'robot/hand: {fr:"), std::string::npos) << p.describe();
+    }
+  }
+  EXPECT_GE(reported, 2);
+  for (const auto& p : ps) EXPECT_GT(p.line, 0) << p.describe();
+
+  // Without parts.yaml every part reference is reported (here the first one).
+  fs::remove(parts);
+  const auto none = rivet::pack::lintPack({d, kSchemas, {}});
+  EXPECT_TRUE(has(none, proc.filename().string(), hand_line, "(the pack has no parts.yaml)")) << dump(none);
+}
+
 TEST(PackLint, MissingModelIsReported) {
   const fs::path d = copyPack("nomodel");
   fs::remove(d / "models" / "robot.rmdl");

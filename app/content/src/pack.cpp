@@ -1,4 +1,4 @@
-// Pack loading: pack.yaml and markers.yaml parsing (yaml-cpp, line numbers in every error) and file discovery.
+// Pack loading: pack.yaml, markers.yaml and parts.yaml parsing (yaml-cpp, line numbers in every error), file discovery.
 #include "rivet/content/pack.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -294,6 +294,47 @@ core::Result<std::string> readTextFile(const fs::path& path) {
   return text;
 }
 
+core::Result<PartNames> parsePartNames(std::string_view yaml_text, const std::string& file) {
+  try {
+    const YAML::Node root = parseYaml(yaml_text, file);
+    if (!root || root.IsNull())
+      throw ParseFailure{core::makeError("parts.yaml is empty", file,
+                                         "write 'parts:' with one '<part id>: {fr: ..., en: ...}' line per part")};
+    requireMap(root, file, "parts.yaml");
+    checkKeys(root, {"parts"}, file, "parts.yaml");
+    const YAML::Node parts = required(root, "parts", file, "parts.yaml");
+    requireMap(parts, file, "parts");
+    PartNames names;
+    for (const auto& kv : parts) {
+      const std::string id = scalarString(kv.first, file, "part id");
+      const std::string what = "part '" + id + "'";
+      requireMap(kv.second, file, what);
+      checkKeys(kv.second, {"fr", "en"}, file, what);
+      PartName n;
+      n.fr = scalarString(required(kv.second, "fr", file, what), file, what + " fr");
+      n.en = scalarString(required(kv.second, "en", file, what), file, what + " en");
+      if (!names.emplace(id, std::move(n)).second)
+        failAt(file, kv.first, what + " is listed twice", "keep one entry per part id");
+    }
+    return names;
+  } catch (const ParseFailure& f) {
+    return f.error;
+  } catch (const YAML::Exception& e) {
+    return core::makeError(std::string("unexpected YAML content: ") + e.what(), file,
+                           "check the file against content/schemas/parts.schema.json");
+  }
+}
+
+std::string partDisplayName(const PartNames& names, const Model& model, std::string_view id_or_name,
+                            std::string_view lang) {
+  const int index = model.findPart(id_or_name);
+  const Part* part = index >= 0 ? &model.parts[static_cast<std::size_t>(index)] : nullptr;
+  const std::string_view id = part != nullptr ? std::string_view(part->id) : id_or_name;
+  if (const auto it = names.find(id); it != names.end()) return lang == "fr" ? it->second.fr : it->second.en;
+  if (part != nullptr) return part->name.empty() ? part->id : part->name;
+  return std::string(id_or_name);
+}
+
 core::Result<Pack> loadPack(const std::string& dir) { return loadPack(dir, PackLoadOptions{}); }
 
 core::Result<Pack> loadPack(const std::string& dir, const PackLoadOptions& options) {
@@ -343,6 +384,13 @@ core::Result<Pack> loadPack(const std::string& dir, const PackLoadOptions& optio
     std::sort(pack.procedure_files.begin(), pack.procedure_files.end());
   }
   if (fs::is_regular_file(pack.root / "tags.yaml", ec)) pack.tags_file = pack.root / "tags.yaml";
+  if (const fs::path parts_path = pack.root / "parts.yaml"; fs::exists(parts_path, ec)) {
+    auto parts_text = readTextFile(parts_path);
+    if (!parts_text) return parts_text.error();
+    auto names = parsePartNames(*parts_text, parts_path.string());
+    if (!names) return names.error();
+    pack.part_names = std::move(*names);
+  }
   return pack;
 }
 

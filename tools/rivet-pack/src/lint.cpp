@@ -94,6 +94,10 @@ const std::set<std::string> kMediaKeys = {"image", "images", "photo", "photos", 
 
 struct Refs {
   std::set<std::string> parts;  // ids and names from the model
+  std::set<std::string> part_ids;
+  std::map<std::string, std::string> part_id_of;  // id or name -> id (an id wins over another part's name)
+  content::PartNames part_names;                  // parts.yaml (fr/en display names)
+  bool part_names_loaded = false;  // parts.yaml exists (its entries with both names are used even if others are bad)
   bool model_loaded = false;
   std::string model_file;
   std::set<std::string> tags;
@@ -142,9 +146,17 @@ void checkRefs(const YAML::Node& n, const std::string& file, const Refs& refs, s
   if (!n.IsScalar() || n.Scalar().empty()) return;
   const std::string& v = n.Scalar();
   if (kPartKeys.count(key)) {
-    if (refs.model_loaded && !refs.parts.count(v))
+    if (refs.model_loaded && !refs.parts.count(v)) {
       out.push_back({file, lineOf(n), key + ": part '" + v + "' is not in the model " + refs.model_file +
                                           suggest(v, refs.parts)});
+    } else if (refs.model_loaded) {
+      // Users see the part's name in the UI: it needs fr and en (parts.yaml), not only the CAD name.
+      const std::string& id = refs.part_id_of.at(v);
+      if (!refs.part_names.count(id))
+        out.push_back({file, lineOf(n), key + ": part '" + v + "' has no fr/en display name " +
+                                            (refs.part_names_loaded ? "in parts.yaml" : "(the pack has no parts.yaml)") +
+                                            " (add '" + id + ": {fr: ..., en: ...}' under 'parts:')"});
+    }
   } else if (key == "tag") {
     if (!refs.tags_loaded)
       out.push_back({file, lineOf(n), "tag '" + v + "' is used but the pack has no valid tags.yaml"});
@@ -209,7 +221,11 @@ std::vector<Problem> lintPack(const LintOptions& o) {
         out.push_back(fromError(model.error(), model_path.string()));
       } else {
         refs.model_loaded = true;
-        for (const auto& p : model->parts) refs.parts.insert(p.id), refs.parts.insert(p.name);
+        for (const auto& p : model->parts) {
+          refs.parts.insert(p.id), refs.parts.insert(p.name), refs.part_ids.insert(p.id);
+          refs.part_id_of[p.id] = p.id;
+        }
+        for (const auto& p : model->parts) refs.part_id_of.emplace(p.name, p.id);
       }
     }
   }
@@ -251,6 +267,33 @@ std::vector<Problem> lintPack(const LintOptions& o) {
       refs.tags_loaded = valid || !refs.tags.empty();
       checkTexts(tags.root, tags.file, out, "", 0);
     }
+  }
+
+  // parts.yaml (optional; needed as soon as a procedure names a part)
+  if (fs::exists(o.dir / "parts.yaml")) {
+    const Doc parts = readYaml(o.dir / "parts.yaml", out);
+    refs.part_names_loaded = true;
+    if (parts.ok && schemaCheck(o.schemas, "parts.schema.json", parts, out)) {
+      auto text = content::readTextFile(o.dir / "parts.yaml");
+      if (text)
+        if (auto names = content::parsePartNames(*text, parts.file); !names)
+          out.push_back(fromError(names.error(), parts.file));
+    }
+    // The entries that do have both names count for the procedures' references (the others are reported above).
+    if (parts.ok && parts.root.IsMap() && parts.root["parts"] && parts.root["parts"].IsMap())
+      for (const auto& kv : parts.root["parts"]) {
+        const YAML::Node fr = kv.second.IsMap() ? kv.second["fr"] : YAML::Node();
+        const YAML::Node en = kv.second.IsMap() ? kv.second["en"] : YAML::Node();
+        if (kv.first.IsScalar() && fr && en && fr.IsScalar() && en.IsScalar() && !fr.Scalar().empty() &&
+            !en.Scalar().empty())
+          refs.part_names[kv.first.Scalar()] = content::PartName{fr.Scalar(), en.Scalar()};
+      }
+    if (parts.ok && refs.model_loaded && parts.root.IsMap() && parts.root["parts"] && parts.root["parts"].IsMap())
+      for (const auto& kv : parts.root["parts"])
+        if (kv.first.IsScalar() && !refs.part_ids.count(kv.first.Scalar()))
+          out.push_back({parts.file, lineOf(kv.first), "part id '" + kv.first.Scalar() + "' is not in the model " +
+                                                           refs.model_file + suggest(kv.first.Scalar(), refs.part_ids)});
+    if (parts.ok) checkTexts(parts.root, parts.file, out, "", 0);
   }
 
   // procedures/*.yaml

@@ -1,11 +1,15 @@
-// Content pack: manifest (pack.yaml), marker map (markers.yaml), model and procedure/tag file locations.
+// Content pack: manifest (pack.yaml), marker map (markers.yaml), part display names (parts.yaml), model and
+// procedure/tag file locations.
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "rivet/content/model.hpp"
 #include "rivet/core/marker_map.hpp"
 #include "rivet/core/result.hpp"
 
@@ -20,6 +24,13 @@ struct PackManifest {
   std::string model;         // path of the main runtime model relative to the pack root, under models/
 };
 
+// A part's name as the user sees it, in both languages of the UI.
+struct PartName {
+  std::string fr, en;
+};
+// Display names by part id (parts.yaml: `parts: {<part id>: {fr: ..., en: ...}}`).
+using PartNames = std::map<std::string, PartName, std::less<>>;
+
 struct Pack {
   std::filesystem::path root;
   PackManifest manifest;
@@ -27,6 +38,7 @@ struct Pack {
   std::filesystem::path model_path;                    // absolute
   std::vector<std::filesystem::path> procedure_files;  // procedures/*.yaml (and .yml), sorted, absolute
   std::filesystem::path tags_file;                     // tags.yaml; empty path when the pack has none
+  PartNames part_names;                                // from parts.yaml; empty when the pack has none
   bool signature_verified = false;                     // true when loadPack checked MANIFEST.sig and every hash
 };
 
@@ -49,6 +61,12 @@ core::Result<std::string> readTextFile(const std::filesystem::path& path);
 // messages ("file:line: ..."). They never throw.
 core::Result<PackManifest> parsePackManifest(std::string_view yaml_text, const std::string& file);
 core::Result<core::MarkerMap> parseMarkerMap(std::string_view yaml_text, const std::string& file);
+core::Result<PartNames> parsePartNames(std::string_view yaml_text, const std::string& file);
+
+// The name to show for a part that a procedure names by id or CAD name, in `lang` ("fr" or "en"): the pack's
+// translation (parts.yaml) when it has one, else the CAD name from the model, else the reference itself.
+std::string partDisplayName(const PartNames& names, const Model& model, std::string_view id_or_name,
+                            std::string_view lang);
 
 // Marker dictionaries the tracking module can detect (ArUco DICT_* names and AprilTag families).
 bool isKnownMarkerDictionary(std::string_view name);
