@@ -1,4 +1,4 @@
-// rivet-markers: printable marker sheets (PDF or SVG at exact physical size, with ruler) and markers.yaml templates.
+// rivet-markers: printable marker sheets and ChArUco calibration boards (PDF/SVG at exact size) and markers.yaml templates.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
@@ -6,6 +6,7 @@
 #include <map>
 #include <yaml-cpp/yaml.h>
 
+#include "board.hpp"
 #include "ids.hpp"
 #include "map_template.hpp"
 #include "output.hpp"
@@ -106,6 +107,39 @@ core::Result<Selection> select(const std::string& dict, const std::string& ids_t
   return sel;
 }
 
+// rivet-markers board: one page, PDF or SVG (written as -o with its extension made .svg).
+int printBoard(markers::BoardOptions options, const std::string& size_text, const std::string& paper,
+               double margin_mm, std::string format, const std::string& out) {
+  auto size = markers::parseBoardSize(size_text);
+  if (!size) return fail(size.error());
+  options.squares_x = size->first;
+  options.squares_y = size->second;
+  auto paper_spec = markers::paperByName(paper);
+  if (!paper_spec) return fail(paper_spec.error());
+  options.paper = *paper_spec;
+  options.margin_mm = margin_mm;
+  if (format.empty()) format = fs::path(out).extension() == ".svg" ? "svg" : "pdf";
+  if (format != "pdf" && format != "svg")
+    return fail(core::makeError("unknown format '" + format + "'", "--format", "use pdf or svg"));
+  auto laid = markers::layoutBoard(options);
+  if (!laid) return fail(laid.error());
+  std::string title = "Rivet ChArUco calibration board ";
+  title.append(laid->calibrate_options);
+  markers::OutputFile file;
+  if (format == "pdf") {
+    file = {out, markers::writePdf({laid->page}, title)};
+  } else {
+    fs::path svg = out;
+    svg.replace_extension(".svg");
+    file = {svg, markers::writeSvg(laid->page, title)};
+  }
+  if (auto st = markers::writeFilesAtomically({file}); !st) return fail(st.error());
+  std::cout << "rivet-markers: wrote " << file.path.string() << " (ChArUco board " << options.squares_x << "x" << options.squares_y << ", "
+            << laid->markers.size() << " markers, " << options.dictionary << ", " << paper_spec->name
+            << "); print at 100 %, then: rivet-calibrate PHOTOS... -o camera.yaml " << laid->calibrate_options << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,7 +147,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // Command-line mistakes get the same one-line form as every other error.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return std::string("rivet-markers: ") + e.what() + " (see rivet-markers sheet --help, rivet-markers template --help)\n";
+    return std::string("rivet-markers: ") + e.what() + " (see rivet-markers sheet|board|template --help)\n";
   });
 
   std::string dict, ids, map_file, pack_dir, paper = "A4", format, out;
@@ -139,7 +173,24 @@ int main(int argc, char** argv) {
   tmpl->add_option("-o,--output", out, "markers.yaml to write (an existing file is kept unless --force)")->required();
   tmpl->add_flag("--force", force, "replace an existing output file");
 
+  markers::BoardOptions board_options;
+  std::string board_size = "5x7";
+  CLI::App* board = app.add_subcommand("board", "ChArUco calibration board for rivet-calibrate (one PDF or SVG page)");
+  board->add_option("--board", board_size, "squares across x squares down; the number down must be odd")
+      ->capture_default_str();
+  board->add_option("--square-mm", board_options.square_mm, "side of a chessboard square in millimetres")
+      ->capture_default_str();
+  board->add_option("--marker-mm", board_options.marker_mm, "side of a black marker in millimetres (< square)")
+      ->capture_default_str();
+  board->add_option("--dict", board_options.dictionary, "marker dictionary (DICT_*)")->capture_default_str();
+  board->add_option("--paper", paper, "A4 (default), A3 or Letter");
+  board->add_option("--margin-mm", margin_mm, "page margin in millimetres (default 10)");
+  board->add_option("--format", format, "pdf or svg (default: from the -o extension, else pdf)");
+  board->add_option("-o,--output", out, "output file (SVG: NAME.svg)")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (board->parsed()) return printBoard(board_options, board_size, paper, margin_mm, format, out);
 
   const bool ids_given = (sheet->parsed() ? sheet : tmpl)->count("--ids") > 0;
   const bool size_given = (sheet->parsed() ? sheet : tmpl)->count("--size-mm") > 0;

@@ -21,8 +21,8 @@ constexpr double kIdSize = 4.2, kInfoSize = 2.6, kNoteSize = 2.3;
 constexpr double kMaxNoteWidth = 70.0;                         // a long note widens its cell up to this
 // Page layout, millimetres.
 constexpr double kHeaderHeight = 8.0, kHeaderSize = 3.0;
-constexpr double kRulerBandHeight = 27.0;
-constexpr double kMinUsableWidth = kRulerLengthMm + 65.0;     // ruler, check square and its label
+constexpr double kRulerBandHeight = kRulerBandHeightMm;
+constexpr double kMinUsableWidth = kRulerMinWidthMm;
 constexpr double kCutGray = 0.55, kCutWidth = 0.2, kCutDash = 2.0;
 
 // One marker's bit cells (1 pixel per module) and where its black square is.
@@ -48,38 +48,10 @@ core::Result<MarkerArt> markerArt(const std::string& dictionary, int id) {
     border_dark = border_dark || dark(0, k) || dark(im.height - 1, k) || dark(k, 0) || dark(k, im.width - 1);
   }
   art.quiet_modules = border_dark ? 1 : 0;
-  // Horizontal runs of dark cells, merged downwards while the run below is identical.
-  struct Open {
-    int c0, c1, r0, r1;
-  };
-  std::vector<Open> open;
-  for (int r = 0; r <= im.height; ++r) {
-    std::vector<std::pair<int, int>> runs;
-    if (r < im.height) {
-      for (int c = 0; c < im.width;) {
-        if (!dark(r, c)) {
-          ++c;
-          continue;
-        }
-        const int c0 = c;
-        while (c < im.width && dark(r, c)) ++c;
-        runs.emplace_back(c0, c);
-      }
-    }
-    std::vector<Open> next;
-    for (const auto& o : open) {
-      const auto it = std::find(runs.begin(), runs.end(), std::make_pair(o.c0, o.c1));
-      if (it != runs.end()) {
-        next.push_back({o.c0, o.c1, o.r0, r + 1});
-        runs.erase(it);
-      } else {
-        art.dark_cells.push_back({static_cast<double>(o.c0), static_cast<double>(o.r0),
-                                  static_cast<double>(o.c1 - o.c0), static_cast<double>(o.r1 - o.r0)});
-      }
-    }
-    for (const auto& run : runs) next.push_back({run.first, run.second, r, r + 1});
-    open = std::move(next);
-  }
+  std::vector<bool> grid(static_cast<size_t>(im.width) * static_cast<size_t>(im.height));
+  for (int r = 0; r < im.height; ++r)
+    for (int c = 0; c < im.width; ++c) grid[static_cast<size_t>(r * im.width + c)] = dark(r, c);
+  art.dark_cells = mergeDarkCells(grid, im.width, im.height);
   return art;
 }
 
@@ -191,6 +163,46 @@ void drawCell(Page& page, const Cell& c, double x, double y, PlacedMarker& place
   }
 }
 
+}  // namespace
+
+std::vector<RectMm> mergeDarkCells(const std::vector<bool>& dark_cells, int width, int height) {
+  std::vector<RectMm> merged;
+  const auto dark = [&](int r, int c) { return static_cast<bool>(dark_cells[static_cast<size_t>(r * width + c)]); };
+  // Horizontal runs of dark cells, merged downwards while the run below is identical.
+  struct Open {
+    int c0, c1, r0, r1;
+  };
+  std::vector<Open> open;
+  for (int r = 0; r <= height; ++r) {
+    std::vector<std::pair<int, int>> runs;
+    if (r < height) {
+      for (int c = 0; c < width;) {
+        if (!dark(r, c)) {
+          ++c;
+          continue;
+        }
+        const int c0 = c;
+        while (c < width && dark(r, c)) ++c;
+        runs.emplace_back(c0, c);
+      }
+    }
+    std::vector<Open> next;
+    for (const auto& o : open) {
+      const auto it = std::find(runs.begin(), runs.end(), std::make_pair(o.c0, o.c1));
+      if (it != runs.end()) {
+        next.push_back({o.c0, o.c1, o.r0, r + 1});
+        runs.erase(it);
+      } else {
+        merged.push_back({static_cast<double>(o.c0), static_cast<double>(o.r0), static_cast<double>(o.c1 - o.c0),
+                          static_cast<double>(o.r1 - o.r0)});
+      }
+    }
+    for (const auto& run : runs) next.push_back({run.first, run.second, r, r + 1});
+    open = std::move(next);
+  }
+  return merged;
+}
+
 void drawRuler(Page& page, double margin) {
   const double x0 = margin;
   const double band_top = page.height_mm - margin - kRulerBandHeight;
@@ -224,7 +236,6 @@ void drawRuler(Page& page, double margin) {
   text(page, sx + s + 3.0, sy + 13.0, 2.6, "no stretched print)");
 }
 
-}  // namespace
 
 std::vector<std::string> printableDictionaries() { return tracking::dictionaryNames(); }
 

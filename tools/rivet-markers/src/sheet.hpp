@@ -84,11 +84,20 @@ struct Sheet {
 constexpr double kMinSizeMm = 5, kMaxSizeMm = 2000;
 // Ruler drawn on every page, bottom left: kRulerLengthMm long with mm ticks, and a kCheckSquareMm square beside it.
 constexpr double kRulerLengthMm = 100, kCheckSquareMm = 20;
+// Height of the band at the page's bottom margin that holds them, and the width they need.
+constexpr double kRulerBandHeightMm = 27.0, kRulerMinWidthMm = kRulerLengthMm + 65.0;
 
 // Lays out the markers, as many per page as fit, in the order given. Errors (one line each, naming the option or
 // marker): unknown dictionary (lists the valid ones), id outside the dictionary, size out of range, duplicate id,
 // marker too big for the paper, margins too large.
 core::Result<Sheet> layoutSheet(const SheetOptions& options);
+
+// Building blocks shared with the calibration board (board.cpp).
+// Dark cells of a width x height grid (row-major) merged into rectangles, in cell units: horizontal runs, extended
+// downwards while the run below is identical.
+std::vector<RectMm> mergeDarkCells(const std::vector<bool>& dark_cells, int width, int height);
+// The 100 mm ruler, its "check: ..." line and the check square in the bottom band of `page` (inside `margin_mm`).
+void drawRuler(Page& page, double margin_mm);
 
 // Every dictionary name a sheet can be printed for.
 std::vector<std::string> printableDictionaries();
