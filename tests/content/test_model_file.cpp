@@ -257,6 +257,34 @@ TEST(ModelQuantization, FlatAndSinglePointModelsKeepTheirCoordinates) {
 
 #include "checksum.hpp"
 
+TEST(ModelFile, FullModeRefusesAnIndexPastTheVerticesEvenWithValidChecksums) {
+  // A file whose checksums are right but whose index section points past the vertices (a writer bug, not damage):
+  // Full mode finds it in the checksum pass; Structure mode does not look at the indices.
+  using rivet::content::detail::Xxh64;
+  const fs::path file = tempDir() / "badindex.rmdl";
+  ASSERT_TRUE(saveModel(file.string(), twoPartModel()).ok());
+  auto bytes = readAll(file);
+  constexpr std::size_t kTable = 128, kEntry = 56, kIndexEntry = kTable + kEntry;  // section 2 = indices
+  std::uint64_t offset = 0, count = 0;
+  std::memcpy(&offset, bytes.data() + kIndexEntry + 8, 8);
+  std::memcpy(&count, bytes.data() + kIndexEntry + 16, 8);
+  ASSERT_EQ(count, 12u);
+  const std::uint32_t bad = 7;  // the model has 7 vertices
+  std::memcpy(bytes.data() + offset + 5 * 4, &bad, 4);
+  const std::uint64_t section_hash = Xxh64::hash(bytes.data() + offset, count * 4);
+  std::memcpy(bytes.data() + kIndexEntry + 24, &section_hash, 8);
+  std::vector<char> hashed(bytes.begin(), bytes.begin() + 80);
+  hashed.insert(hashed.end(), bytes.begin() + kTable, bytes.begin() + kTable + 5 * kEntry);
+  const std::uint64_t header_hash = Xxh64::hash(hashed.data(), hashed.size());
+  std::memcpy(bytes.data() + 80, &header_hash, 8);
+  writeAll(file, bytes);
+  auto r = loadModel(file.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("index 5 (7) is not below the vertex count (7)"), std::string::npos)
+      << r.error().message;
+  EXPECT_TRUE(loadModel(file.string(), ModelLoadOptions{ModelVerify::Structure}).ok());
+}
+
 TEST(ModelFile, Xxh64MatchesReferenceVectors) {
   using rivet::content::detail::Xxh64;
   EXPECT_EQ(Xxh64::hash("", 0), 0xEF46DB3751D8E999ULL);
