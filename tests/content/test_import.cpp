@@ -185,6 +185,21 @@ TEST(Import, LodsStayWithinTheirBoundsAndSaveLoad) {
   auto r = run({(cad() / "trimesh-models/box_sides.STEP").string()});
   ASSERT_TRUE(r.ok());
   for (const auto& l : r->summary.lods) EXPECT_LE(l.max_error_mm, l.bound_mm * 1.0001);
+  // Positions are 16-bit steps of the model box (184 x 95 x 114 mm): at most ~1.9 um off; stated in the summary and
+  // included (twice) in every LOD's error.
+  const double q_mm = r->model.quantization.maxErrorM() * 1000.0;
+  EXPECT_NEAR(r->summary.quantization_error_mm, q_mm, 1e-9);
+  EXPECT_GT(q_mm, 0.0005);
+  EXPECT_LT(q_mm, 0.003);
+  std::size_t lod_count = 0;
+  for (const auto& p : r->model.parts)
+    for (const auto& l : p.lods) {
+      EXPECT_GE(l.error_m * 1000.0, 2 * q_mm * 0.999) << p.id;
+      ++lod_count;
+    }
+  EXPECT_GT(lod_count, 0u);
+  EXPECT_NE(import::summaryText(r->summary).find("quantised to 16 bits"), std::string::npos);
+  EXPECT_NE(import::summaryJson(r->summary, r->model).find("\"quantization_error_mm\""), std::string::npos);
   const fs::path out = fs::temp_directory_path() / ("rivet_import_" + std::to_string(::getpid()) + ".rmdl");
   ASSERT_TRUE(content::saveModel(out.string(), r->model).ok());
   auto back = content::loadModel(out.string());
