@@ -30,7 +30,7 @@ TEST(Overlay, FontCoversFrenchAndStatusSymbols) {
   ASSERT_TRUE(overlay.ok()) << overlay.error().describe();
   ImFont* font = ImGui::GetIO().Fonts->Fonts[0];
   for (ImWchar c : {0x00E9, 0x00E8, 0x00E0, 0x00E7, 0x00C9, 0x0153, 0x0152, 0x00B1, 0x00B7, 0x2026, 0x2014, 0x2019,
-                    0x26A0, 0x2713, 0x2717, 0x25CF, 0x25CB, 0x25B6}) {
+                    0x26A0, 0x2713, 0x2717, 0x25CF, 0x25CB, 0x25D0, 0x25B6}) {
     EXPECT_NE(font->FindGlyphNoFallback(c), nullptr) << "missing glyph U+" << std::hex << c;
   }
 }
@@ -42,6 +42,10 @@ TEST(Overlay, BuildsPanelsTrackedAndSearching) {
   const int tracked_vertices = (*overlay)->lastVertexCount();
   EXPECT_GT(tracked_vertices, 1000);
   (*overlay)->frame(sampleModel(false), 1280, 720, 1 / 30.0);
+  EXPECT_GT((*overlay)->lastVertexCount(), 1000);
+  OverlayModel ambiguous = sampleModel(false);
+  ambiguous.tracking.ambiguous = true;  // one marker, orientation undecided: its own banner, not "searching"
+  (*overlay)->frame(ambiguous, 1280, 720, 1 / 30.0);
   EXPECT_GT((*overlay)->lastVertexCount(), 1000);
 }
 
@@ -68,7 +72,7 @@ TEST(Overlay, RejectsMissingFontAndBadScale) {
 }
 
 TEST(Strings, EveryKeyHasBothLanguages) {
-  for (const char* key : {"searching", "tracked", "stale", "missing", "bad", "gate_stale", "gate_failed", "finished",
+  for (const char* key : {"searching", "tracked", "ambiguous", "ambiguous_hint", "stale", "missing", "bad", "gate_stale", "gate_failed", "finished",
                           "alarm", "step", "live_values"}) {
     EXPECT_NE(tr(Language::En, key), key);
     EXPECT_NE(tr(Language::Fr, key), key);
