@@ -313,4 +313,11 @@ TEST(Sheets, PackPrintsItsMarkerMap) {
 }
 
 }  // namespace
+
+void checkRulerOnPage(const core::Image& page, const std::string& what) {
+  Worst worst;
+  checkRuler(page, what, worst);
+  std::printf("[measured] %s: ruler %.2f px, square %.2f px off\n", what.c_str(), worst.ruler_px, worst.square_px);
+}
+
 }  // namespace rivet::markers::test

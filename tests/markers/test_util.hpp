@@ -9,7 +9,15 @@
 #include <string>
 #include <sys/wait.h>
 
+namespace rivet::core {
+struct Image;
+}
+
 namespace rivet::markers::test {
+
+// The ruler band of a rasterised 300 dpi page (test_sheets.cpp): end ticks 100 mm apart, check square 20 x 20 mm,
+// each within 1 px (gtest failures otherwise).
+void checkRulerOnPage(const core::Image& page, const std::string& what);
 
 struct CommandResult {
   int code = -1;
