@@ -279,6 +279,11 @@ TEST(Board, SvgOnA4AndRivetCalibrateFindsEveryCorner) {
   const auto r = run(markersExe() + " board" + boardArgs(o) + " --format svg -o " + quote(dir / "board"));
   ASSERT_EQ(r.code, 0) << r.out;
   ASSERT_TRUE(fs::exists(dir / "board.svg")) << r.out;
+  // Squares and markers are one path: no seams where a rasteriser would blend two shapes' edges.
+  const std::string svg = readFile(dir / "board.svg");
+  size_t paths = 0;
+  for (size_t at = svg.find("<path"); at != std::string::npos; at = svg.find("<path", at + 1)) ++paths;
+  EXPECT_EQ(paths, 1u);
   EXPECT_NE(r.out.find("rivet-calibrate PHOTOS... -o camera.yaml" + boardArgs(o)), std::string::npos) << r.out;
   const core::Image page = rasterise(dir / "board.svg");
   ASSERT_FALSE(page.empty());
