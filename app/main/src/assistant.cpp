@@ -313,9 +313,10 @@ ui::OverlayModel Assistant::overlayModel(const tracking::TrackResult& track, std
   m.step.kind = kindLabel(v.kind, lang);
   m.step.title = v.title.get(plang);
   m.step.text = v.text.get(plang);
+  // The pack's French/English part names (parts.yaml), else the CAD name, else the id the procedure gives.
   for (const auto& id : v.highlight_parts) {
-    const int i = model_.findPart(id);
-    m.step.highlighted_parts.push_back(i >= 0 ? model_.parts[static_cast<size_t>(i)].name : id);
+    m.step.highlighted_parts.push_back(
+        content::partDisplayName(pack_.part_names, model_, id, lang == ui::Language::Fr ? "fr" : "en"));
   }
   for (const auto& p : v.isolation_points) {
     std::string line = p.point.id + " \u2014 " + p.point.name.get(plang);
