@@ -86,20 +86,23 @@ Measured checkBoard(const core::Image& page, const BoardOptions& o) {
   // (b) The square size: outer edges of the black squares at the ends of row 0 and of column 0.
   const int last_c = (w - 1) % 2 == 0 ? w - 1 : w - 2, last_r = h - 1;  // h is odd: (0, h-1) is black
   const int row = static_cast<int>(oy + s_px / 2), col = static_cast<int>(ox + s_px / 2);
-  const double left = edgeAt(g, true, row, ox + 0.5, 6), right = edgeAt(g, true, row, ox + 0.5 + (last_c + 1) * s_px, 6);
-  const double top = edgeAt(g, false, col, oy + 0.5, 6), bottom = edgeAt(g, false, col, oy + 0.5 + (last_r + 1) * s_px, 6);
+  const double left = edgeAt(g, true, row, ox + 0.5, 6),
+               right = edgeAt(g, true, row, ox + 0.5 + (last_c + 1) * s_px, 6);
+  const double top = edgeAt(g, false, col, oy + 0.5, 6),
+               bottom = edgeAt(g, false, col, oy + 0.5 + (last_r + 1) * s_px, 6);
   EXPECT_NEAR(left, ox + 0.5, 1.0) << "board's left edge";
   EXPECT_NEAR(top, oy + 0.5, 1.0) << "board's top edge";
   EXPECT_NEAR(right - left, (last_c + 1) * s_px, 1.0) << "width of " << last_c + 1 << " squares";
   EXPECT_NEAR(bottom - top, (last_r + 1) * s_px, 1.0) << "height of " << last_r + 1 << " squares";
-  m.square_px = std::max(std::abs((right - left) / (last_c + 1) - s_px), std::abs((bottom - top) / (last_r + 1) - s_px));
+  m.square_px =
+      std::max(std::abs((right - left) / (last_c + 1) - s_px), std::abs((bottom - top) / (last_r + 1) - s_px));
   EXPECT_LT(m.square_px, 1.0);
 
   // (a) Cell by cell against CharucoBoard::draw at the same scale: each square's colour, the white ring around its
   // marker and every module of the marker.
   const auto dict = cvDictionary(o.dictionary);
-  const auto board = cv::aruco::CharucoBoard::create(w, h, static_cast<float>(o.square_mm),
-                                                     static_cast<float>(o.marker_mm), dict);
+  const auto board =
+      cv::aruco::CharucoBoard::create(w, h, static_cast<float>(o.square_mm), static_cast<float>(o.marker_mm), dict);
   cv::Mat drawn;
   board->draw(cv::Size(static_cast<int>(std::lround(w * s_px)), static_cast<int>(std::lround(h * s_px))), drawn, 0, 1);
   const double q = std::min(drawn.cols / (w * o.square_mm), drawn.rows / (h * o.square_mm));  // drawn px per mm
@@ -117,7 +120,8 @@ Measured checkBoard(const core::Image& page, const BoardOptions& o) {
   for (int r = 0; r < h; ++r) {
     for (int c = 0; c < w; ++c) {
       const double sx = c * o.square_mm, sy = r * o.square_mm;
-      for (const double d : {gap / 2, o.square_mm - gap / 2}) compare(sx + d, sy + gap / 2), compare(sx + d, sy + o.square_mm - gap / 2);
+      for (const double d : {gap / 2, o.square_mm - gap / 2})
+        compare(sx + d, sy + gap / 2), compare(sx + d, sy + o.square_mm - gap / 2);
       for (int i = 0; i < n; ++i)
         for (int k = 0; k < n; ++k) compare(sx + gap + (k + 0.5) * module, sy + gap + (i + 0.5) * module);
     }
@@ -214,21 +218,23 @@ Measured checkBoard(const core::Image& page, const BoardOptions& o) {
     mean += offsets.back();
   }
   if (!offsets.empty()) mean /= static_cast<double>(offsets.size());
-  EXPECT_LT(cv::norm(mean - reference_offset), 0.15) << "mean offset (" << mean.x << ", " << mean.y
-                                                     << ") px, OpenCV's own drawing (" << reference_offset.x << ", "
-                                                     << reference_offset.y << ") px";
+  EXPECT_LT(cv::norm(mean - reference_offset), 0.15)
+      << "mean offset (" << mean.x << ", " << mean.y << ") px, OpenCV's own drawing (" << reference_offset.x << ", "
+      << reference_offset.y << ") px";
   double residual = 0;
   for (size_t i = 0; i < offsets.size(); ++i) {
     residual = std::max(residual, cv::norm(offsets[i] - reference_offset));
     EXPECT_LT(cv::norm(offsets[i] - reference_offset), 0.35) << "ChArUco corner " << charuco_ids[i];
   }
-  std::printf("[measured] ChArUco corners: mean offset (%.2f, %.2f) px, OpenCV on its own drawing (%.2f, %.2f) px, "
-              "worst corner after removing it %.2f px\n", mean.x, mean.y, reference_offset.x, reference_offset.y,
-              residual);
-  std::printf("[measured] board %dx%d %s %s: square %.2f px (error %.3f px), %d/%d cells as CharucoBoard::draw, "
-              "worst marker corner %.2f px, worst ChArUco corner %.2f px (1 px = %.3f mm)\n",
-              w, h, o.dictionary.c_str(), o.paper.name.c_str(), s_px, m.square_px, samples - mismatches, samples,
-              m.marker_corner_px, m.charuco_corner_px, 25.4 / kDpi);
+  std::printf(
+      "[measured] ChArUco corners: mean offset (%.2f, %.2f) px, OpenCV on its own drawing (%.2f, %.2f) px, "
+      "worst corner after removing it %.2f px\n",
+      mean.x, mean.y, reference_offset.x, reference_offset.y, residual);
+  std::printf(
+      "[measured] board %dx%d %s %s: square %.2f px (error %.3f px), %d/%d cells as CharucoBoard::draw, "
+      "worst marker corner %.2f px, worst ChArUco corner %.2f px (1 px = %.3f mm)\n",
+      w, h, o.dictionary.c_str(), o.paper.name.c_str(), s_px, m.square_px, samples - mismatches, samples,
+      m.marker_corner_px, m.charuco_corner_px, 25.4 / kDpi);
   return m;
 }
 
@@ -262,12 +268,11 @@ TEST(Board, DefaultBoardPdfOnA3MatchesOpenCv) {
   checkRulerOnPage(page, "board page");
   const auto text = run("pdftotext -layout " + quote(dir / "board.pdf") + " -");
   ASSERT_EQ(text.code, 0) << text.out;
-  for (const char* s : {"ChArUco board 5 \xC3\x97 7 squares", "square 40 mm", "marker 20 mm", "DICT_6X6_250",
-                        "for rivet-calibrate:",
-                        "rivet-calibrate PHOTOS... -o camera.yaml --board 5x7 --square-mm 40 --marker-mm 20 --dict "
-                        "DICT_6X6_250",
-                        "Glue flat on rigid board", "check: this line must measure 100 mm",
-                        "print at 100 %, no fit-to-page"})
+  for (const char* s :
+       {"ChArUco board 5 \xC3\x97 7 squares", "square 40 mm", "marker 20 mm", "DICT_6X6_250", "for rivet-calibrate:",
+        "rivet-calibrate PHOTOS... -o camera.yaml --board 5x7 --square-mm 40 --marker-mm 20 --dict "
+        "DICT_6X6_250",
+        "Glue flat on rigid board", "check: this line must measure 100 mm", "print at 100 %, no fit-to-page"})
     EXPECT_NE(text.out.find(s), std::string::npos) << s << " missing in:\n" << text.out;
 }
 
@@ -301,7 +306,8 @@ TEST(Board, SvgOnA4AndRivetCalibrateFindsEveryCorner) {
   ASSERT_FALSE(j.is_discarded()) << cal.out;
   ASSERT_EQ(j["views"].size(), 1u) << cal.out;
   EXPECT_EQ(j["views"][0]["corners"].get<int>(), 24) << cal.out;
-  std::printf("[measured] rivet-calibrate on the rasterised SVG page: %d corners\n", j["views"][0]["corners"].get<int>());
+  std::printf("[measured] rivet-calibrate on the rasterised SVG page: %d corners\n",
+              j["views"][0]["corners"].get<int>());
 #endif
 }
 

@@ -130,9 +130,11 @@ TEST(Cli, ErrorsAreOneClearLine) {
   expectCleanError("", {"subcommand"}, "no_subcommand");
   // ChArUco boards.
   expectCleanError("board --board 5x6 -o @OLD",
-                   {"--board 5x6: the board has an even number of rows (6)", "OpenCV 4.6", "--board 5x7"}, "board_even");
+                   {"--board 5x6: the board has an even number of rows (6)", "OpenCV 4.6", "--board 5x7"},
+                   "board_even");
   expectCleanError("board --square-mm 30 --marker-mm 30 --paper A4 -o @OLD",
-                   {"--marker-mm: marker size 30 mm must be positive and smaller than the square 30 mm"}, "board_marker");
+                   {"--marker-mm: marker size 30 mm must be positive and smaller than the square 30 mm"},
+                   "board_marker");
   expectCleanError("board --square-mm 30 --marker-mm 15 --dict tag36h11 -o @OLD",
                    {"unknown ChArUco dictionary 'tag36h11'", "DICT_6X6_250", "DICT_APRILTAG_36h11"}, "board_dict");
   expectCleanError("board --board 11x11 --square-mm 15 --marker-mm 10 --dict DICT_4X4_50 -o @OLD",
@@ -142,10 +144,13 @@ TEST(Cli, ErrorsAreOneClearLine) {
                    {"board 5x7 of 40 mm squares is 200 x 280 mm", "A4 with 10 mm margins has 190 x 277 mm",
                     "use --paper A3", "--square-mm 30.5 --marker-mm 15.2 to fit A4"}, "board_paper");
   expectCleanError("board --board 5x7 --square-mm 80 --marker-mm 60 --paper A3 -o @OLD",
-                   {"with 10 mm margins has 277 x 400 mm (use --square-mm 48 --marker-mm 36 to fit A3)"}, "board_paper_none");
-  expectCleanError("board --board 5by7 -o @OLD", {"cannot read the board size '5by7'", "e.g. --board 5x7"}, "board_size");
+                   {"with 10 mm margins has 277 x 400 mm (use --square-mm 48 --marker-mm 36 to fit A3)"},
+                   "board_paper_none");
+  expectCleanError("board --board 5by7 -o @OLD", {"cannot read the board size '5by7'", "e.g. --board 5x7"},
+                   "board_size");
   expectCleanError("board --square-mm 30 --marker-mm 15 --format png -o @OLD", {"unknown format"}, "board_format");
-  expectCleanError("board --square-mm 30 --marker-mm 15 --paper A5 -o @OLD", {"unknown paper 'A5'"}, "board_paper_name");
+  expectCleanError("board --square-mm 30 --marker-mm 15 --paper A5 -o @OLD", {"unknown paper 'A5'"},
+                   "board_paper_name");
   expectCleanError("board --square-mm 30 --marker-mm 15", {"--output is required"}, "board_no_output");
 }
 

@@ -1,4 +1,4 @@
-// rivet-markers: printable marker sheets and ChArUco calibration boards (PDF/SVG at exact size) and markers.yaml templates.
+// rivet-markers: marker sheets and ChArUco calibration boards (PDF/SVG at exact size), markers.yaml templates.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
@@ -134,8 +134,9 @@ int printBoard(markers::BoardOptions options, const std::string& size_text, cons
     file = {svg, markers::writeSvg(laid->page, title)};
   }
   if (auto st = markers::writeFilesAtomically({file}); !st) return fail(st.error());
-  std::cout << "rivet-markers: wrote " << file.path.string() << " (ChArUco board " << options.squares_x << "x" << options.squares_y << ", "
-            << laid->markers.size() << " markers, " << options.dictionary << ", " << paper_spec->name
+  std::cout << "rivet-markers: wrote " << file.path.string() << " (ChArUco board " << options.squares_x << "x"
+            << options.squares_y << ", " << laid->markers.size() << " markers, " << options.dictionary << ", "
+            << paper_spec->name
             << "); print at 100 %, then: rivet-calibrate PHOTOS... -o camera.yaml " << laid->calibrate_options << "\n";
   return 0;
 }

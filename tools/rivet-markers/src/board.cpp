@@ -16,8 +16,8 @@ constexpr double kCaptionGap = 5.0;  // board's bottom edge to the caption's fir
 constexpr double kTitleSize = 4.0, kCommandSize = 3.0, kAdviceSize = 2.8, kMinTextSize = 1.8;
 constexpr double kLineStep = 1.45;  // baseline to baseline, in em
 // Caption block under the board: bold title, "for rivet-calibrate:" and the command, two advice lines.
-constexpr double kCaptionHeight = kCaptionGap + 0.75 * kTitleSize + kLineStep * (2 * kCommandSize + 2 * kAdviceSize) +
-                                  0.3 * kAdviceSize;
+constexpr double kCaptionHeight =
+    kCaptionGap + 0.75 * kTitleSize + kLineStep * (2 * kCommandSize + 2 * kAdviceSize) + 0.3 * kAdviceSize;
 
 struct CaptionLine {
   std::string text;
@@ -116,8 +116,9 @@ core::Result<BoardPage> layoutBoard(const BoardOptions& o) {
   if (!(o.marker_mm > 0) || !(o.marker_mm < o.square_mm))
     return core::makeError("marker size " + str(o.marker_mm) + " mm must be positive and smaller than the square " +
                                str(o.square_mm) + " mm",
-                           "--marker-mm", "the marker sits inside a white square: e.g. --marker-mm " +
-                                              str(floorTo(o.square_mm / 2, 0.1)) + ", half the square");
+                           "--marker-mm",
+                           "the marker sits inside a white square: e.g. --marker-mm " +
+                               str(floorTo(o.square_mm / 2, 0.1)) + ", half the square");
   if (o.marker_mm < kMinSizeMm)
     return core::makeError("marker size " + str(o.marker_mm) + " mm is too small to print and detect", "--marker-mm",
                            "use markers of at least " + str(kMinSizeMm) + " mm, and larger squares");
@@ -134,8 +135,7 @@ core::Result<BoardPage> layoutBoard(const BoardOptions& o) {
     return core::makeError("board " + size_text + " needs " + std::to_string(n_markers) + " markers but " +
                                o.dictionary + " has only " + std::to_string(n_codes),
                            where, "use fewer squares or a larger dictionary, e.g. DICT_6X6_250 or DICT_6X6_1000");
-  if (!(o.margin_mm >= 0))
-    return core::makeError("margin must be >= 0 mm", "--margin-mm", "e.g. --margin-mm 10");
+  if (!(o.margin_mm >= 0)) return core::makeError("margin must be >= 0 mm", "--margin-mm", "e.g. --margin-mm 10");
 
   // Room: the board centred between the margins, the header above, the caption and the ruler band below.
   const double board_w = w * o.square_mm, board_h = h * o.square_mm;
@@ -160,8 +160,8 @@ core::Result<BoardPage> layoutBoard(const BoardOptions& o) {
       hint += "--square-mm " + str(fit_square) + " --marker-mm " + str(fit_marker) + " to fit " + o.paper.name;
     }
     if (hint.empty()) hint = "use fewer squares, larger paper or smaller margins";
-    return core::makeError("board " + size_text + " of " + str(o.square_mm) + " mm squares is " + str(board_w) +
-                               " x " + str(board_h) + " mm; with its caption and ruler it needs " +
+    return core::makeError("board " + size_text + " of " + str(o.square_mm) + " mm squares is " + str(board_w) + " x " +
+                               str(board_h) + " mm; with its caption and ruler it needs " +
                                str(std::max(board_w, kRulerMinWidthMm)) + " x " + formatNumber(board_h + fixed_h, 1) +
                                " mm, " + o.paper.name + " with " + str(o.margin_mm) + " mm margins has " +
                                str(usable_w) + " x " + str(usable_h) + " mm",
