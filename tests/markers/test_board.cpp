@@ -10,6 +10,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <opencv2/aruco/charuco.hpp>
+#include <opencv2/calib3d.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "board.hpp"
@@ -310,6 +312,72 @@ TEST(Board, SvgOnA4AndRivetCalibrateFindsEveryCorner) {
               j["views"][0]["corners"].get<int>());
 #endif
 }
+
+#ifdef RIVET_CALIBRATE_EXE
+// The printed page, photographed: 12 views of the rasterised A4 board through a known pinhole camera (tilted 20-35
+// degrees in turning directions, over the image), calibrated by rivet-calibrate, give back that camera.
+TEST(Board, RivetCalibrateRecoversACameraFromThePrintedPage) {
+  if (!haveCommand("pdftoppm")) GTEST_SKIP() << "pdftoppm (poppler-utils) missing: run tools/setup/install-deps.sh";
+  const auto dir = freshDir("board_calibrate");
+  fs::create_directories(dir / "views");
+  const BoardOptions o = options(5, 7, 30, 15, "DICT_6X6_250", "A4");
+  const auto r = run(markersExe() + " board" + boardArgs(o) + " -o " + quote(dir / "board.pdf"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const core::Image page = rasterise(dir / "board.pdf");
+  ASSERT_FALSE(page.empty());
+  const auto laid = layoutBoard(o);
+  ASSERT_TRUE(laid.ok());
+  // The page at 100 dpi (0.254 mm per pixel): the views magnify it slightly, so plain bilinear warping is enough.
+  cv::Mat small;
+  cv::resize(asMat(page), small, cv::Size(), 1.0 / 3, 1.0 / 3, cv::INTER_AREA);
+  const double mm_per_px = 25.4 / kDpi * 3;
+  const double bcx = laid->board.x_mm + laid->board.width_mm / 2, bcy = laid->board.y_mm + laid->board.height_mm / 2;
+  // Small-page pixel -> board plane (metres, origin at the board's centre, x right, y down).
+  // Small pixel u covers page millimetres [u, u + 1) * mm_per_px; its centre is (u + 0.5) * mm_per_px.
+  const cv::Matx33d to_plane(mm_per_px / 1000, 0, (0.5 * mm_per_px - bcx) / 1000, 0, mm_per_px / 1000,
+                             (0.5 * mm_per_px - bcy) / 1000, 0, 0, 1);
+  const cv::Matx33d K(1000, 0, 650, 0, 1005, 470, 0, 0, 1);
+  const cv::Size size(1280, 960);
+  int index = 0;
+  for (int gy = 0; gy < 3; ++gy) {
+    for (int gx = 0; gx < 4; ++gx, ++index) {
+      const double tilt = (20.0 + 5.0 * (index % 4)) * CV_PI / 180, turn = index * 137.5 * CV_PI / 180;
+      cv::Matx33d R;
+      cv::Rodrigues(cv::Vec3d(std::cos(turn), std::sin(turn), 0) * tilt, R);
+      const double depth = 0.45 + 0.03 * (index % 3);
+      const cv::Point2d target(420 + 150.0 * gx, 370 + 110.0 * gy);
+      const cv::Vec3d t((target.x - K(0, 2)) / K(0, 0) * depth, (target.y - K(1, 2)) / K(1, 1) * depth, depth);
+      const cv::Matx33d Rt(R(0, 0), R(0, 1), t[0], R(1, 0), R(1, 1), t[1], R(2, 0), R(2, 1), t[2]);
+      cv::Mat view;
+      cv::warpPerspective(small, view, cv::Mat(K * Rt * to_plane), size, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                          cv::Scalar(255));
+      char name[32];
+      std::snprintf(name, sizeof name, "view_%02d.png", index);
+      ASSERT_TRUE(cv::imwrite((dir / "views" / name).string(), view));
+    }
+  }
+  const auto cal = run(std::string(RIVET_CALIBRATE_EXE) + " " + quote(dir / "views") + boardArgs(o) + " --json -o " +
+                       quote(dir / "camera.yaml"));
+  ASSERT_EQ(cal.code, 0) << cal.out;
+  const auto start = cal.out.find('{'), end = cal.out.find("\n}", start);
+  ASSERT_NE(end, std::string::npos) << cal.out;
+  const auto j = nlohmann::json::parse(cal.out.substr(start, end + 2 - start), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << cal.out;
+  EXPECT_EQ(j["views_used"].get<int>(), 12) << cal.out;
+  for (const auto& v : j["views"]) EXPECT_EQ(v["corners"].get<int>(), 24) << v.dump();
+  const auto& c = j["camera"];
+  EXPECT_NEAR(c["fx"].get<double>(), K(0, 0), 0.01 * K(0, 0));
+  EXPECT_NEAR(c["fy"].get<double>(), K(1, 1), 0.01 * K(1, 1));
+  EXPECT_NEAR(c["cx"].get<double>(), K(0, 2), 5.0);
+  EXPECT_NEAR(c["cy"].get<double>(), K(1, 2), 5.0);
+  EXPECT_LT(j["rms_px"].get<double>(), 0.5);
+  std::printf(
+      "[measured] rivet-calibrate on 12 views of the printed page: fx %.1f fy %.1f cx %.1f cy %.1f (true 1000 "
+      "1005 650 470), rms %.3f px\n",
+      c["fx"].get<double>(), c["fy"].get<double>(), c["cx"].get<double>(), c["cy"].get<double>(),
+      j["rms_px"].get<double>());
+}
+#endif
 
 // Even columns and DICT_APRILTAG_36h11 (which Rivet's tracker draws turned by 180 degrees from OpenCV): the board
 // must still be OpenCV's. Letter paper.
