@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "rivet/content/pack.hpp"
 #include "rivet/tracking/detector.hpp"
 #include "rivet/tracking/image_io.hpp"
 #include "rivet/tracking/synthcam.hpp"
@@ -310,6 +311,30 @@ TEST(Detection, BlurredSmallMarkersRecoveredWithoutWrongIds) {
   EXPECT_EQ(on_empty, 0);
   EXPECT_GE(rivet_found, opencv_found + total / 6);
   EXPECT_GE(rivet_found * 10, total * 7);  // measured 53/72 (OpenCV 24/72)
+}
+
+// The pack loader, the markers.yaml JSON Schema and the detector agree on the dictionaries: a pack can only name
+// a family the tracker detects (rivet-pack lint refuses the others).
+TEST(Detection, PackLoaderAndSchemaAcceptExactlyTheDetectableDictionaries) {
+  std::ifstream in(std::string(RIVET_SOURCE_DIR) + "/content/schemas/markers.schema.json");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string schema = ss.str();
+  const size_t at = schema.find("\"enum\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string list = schema.substr(at, schema.find(']', at) - at);
+  size_t quoted = 0;
+  for (char ch : list) quoted += ch == '"' ? 1 : 0;
+  const auto names = dictionaryNames();
+  EXPECT_EQ(quoted / 2 - 1, names.size());  // "enum" itself is one quoted string
+  for (const auto& n : names) {
+    EXPECT_TRUE(rivet::content::isKnownMarkerDictionary(n)) << n;
+    EXPECT_NE(list.find("\"" + n + "\""), std::string::npos) << n << " missing from markers.schema.json";
+  }
+  for (const char* undetectable : {"tag16h5", "tagCircle21h7", "tagStandard52h13", "DICT_8X8_50"}) {
+    EXPECT_FALSE(rivet::content::isKnownMarkerDictionary(undetectable)) << undetectable;
+  }
 }
 
 }  // namespace

@@ -150,8 +150,7 @@ bool isKnownMarkerDictionary(std::string_view name) {
       "DICT_5X5_250", "DICT_5X5_1000", "DICT_6X6_50", "DICT_6X6_100", "DICT_6X6_250", "DICT_6X6_1000",
       "DICT_7X7_50", "DICT_7X7_100", "DICT_7X7_250", "DICT_7X7_1000", "DICT_ARUCO_ORIGINAL",
       "DICT_APRILTAG_16h5", "DICT_APRILTAG_25h9", "DICT_APRILTAG_36h10", "DICT_APRILTAG_36h11",
-      "tag16h5", "tag25h9", "tag36h10", "tag36h11", "tagStandard41h12", "tagStandard52h13", "tagCircle21h7",
-      "tagCircle49h12", "tagCustom48h12"};
+      "tag36h11", "tagStandard41h12"};
   return kKnown.count(name) > 0;
 }
 
@@ -213,7 +212,8 @@ core::Result<core::MarkerMap> parseMarkerMap(std::string_view yaml_text, const s
     map.dictionary = scalarString(dict, file, "dictionary");
     if (!isKnownMarkerDictionary(map.dictionary))
       failAt(file, dict, "unknown marker dictionary '" + map.dictionary + "'",
-             "use an ArUco name such as DICT_6X6_250 or an AprilTag family such as tag36h11");
+             "use an ArUco name (DICT_4X4_50 ... DICT_7X7_1000, DICT_ARUCO_ORIGINAL, DICT_APRILTAG_16h5/25h9/36h10/36h11) "
+             "or an AprilTag family (tag36h11, tagStandard41h12)");
     const YAML::Node list = required(root, "markers", file, "markers.yaml");
     if (!list.IsSequence() || list.size() == 0)
       failAt(file, list, "markers must be a non-empty list", "add one '- id: ...' entry per printed marker");
