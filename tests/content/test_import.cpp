@@ -157,6 +157,38 @@ TEST(Import, UnitsInchMmAndMetre) {
   EXPECT_NEAR(size(link_mm->model.bounds)[1], 0.247, 0.01);
 }
 
+TEST(Import, FbxUnitScaleFactorUpAxisAndNames) {
+  // FBX states its unit as UnitScaleFactor (centimetres per file unit) in GlobalSettings.
+  auto cubes = run({(cad() / "assimp-testmodels/FBX/cubes_with_names.fbx").string()});
+  ASSERT_TRUE(cubes.ok()) << cubes.error().describe();
+  const auto& in = cubes->summary.inputs[0];
+  EXPECT_DOUBLE_EQ(in.metres_per_unit, 0.01);
+  EXPECT_NE(in.unit_source.find("UnitScaleFactor"), std::string::npos) << in.unit_source;
+  EXPECT_EQ(part(cubes->model, "cube2").name, "Cube2");
+  EXPECT_EQ(part(cubes->model, "cube3").name, "Cube3");
+  bool cyrillic = false;  // the child meshes are named "Куб1" (UTF-8 kept as written)
+  for (const auto& p : cubes->model.parts) cyrillic = cyrillic || p.name == "\u041a\u0443\u0431" "1";
+  EXPECT_TRUE(cyrillic);
+  const auto cube_size = size(part(cubes->model, "cube2").bounds);
+  EXPECT_GT(cube_size[0], 0.05);  // ~10 cm cubes, not 10 m
+  EXPECT_LT(cube_size[0], 0.5);
+  // global_settings.fbx says 500 cm per unit: five times the size it has in plain metres.
+  auto scaled = run({(cad() / "assimp-testmodels/FBX/global_settings.fbx").string()});
+  import::ImportOptions o;
+  o.inputs = {(cad() / "assimp-testmodels/FBX/global_settings.fbx").string()};
+  o.unit = "m";
+  o.force_unit = true;
+  o.max_memory_mb = 2048;
+  o.timeout_s = 120;
+  auto plain = import::importModel(o);
+  ASSERT_TRUE(scaled.ok() && plain.ok());
+  EXPECT_DOUBLE_EQ(scaled->summary.inputs[0].metres_per_unit, 5.0);
+  EXPECT_NE(scaled->summary.inputs[0].unit_source.find("500"), std::string::npos);
+  for (std::size_t a = 0; a < 3; ++a) {
+    EXPECT_NEAR(size(scaled->model.bounds)[a], 5 * size(plain->model.bounds)[a], 1e-3 * size(scaled->model.bounds)[a]);
+  }
+}
+
 TEST(Import, ImplausibleSizeWarns) {
   import::ImportOptions o;
   o.inputs = {(cad() / "occt-data/stl/head.stl").string()};
