@@ -54,6 +54,10 @@ int runLint(const pack::LintOptions& o) {
 int main(int argc, char** argv) {
   if (argc < 2) return usage("no command");
   const std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
   std::vector<std::string> positional;
   std::string out, key, schemas, model;
   for (int i = 2; i < argc; ++i) {
