@@ -313,33 +313,35 @@ struct MarkerDetector::Impl {
     const Plane light = fitPlane(n, surround, at);
     // Sharpened reading first with AprilTag's weight, then a stronger one for heavily blurred prints (the
     // dictionary check below decides; a wrong strength only costs a failed identification).
+    // Illumination checks, independent of the sharpening: enough contrast everywhere on the grid and a light
+    // surround (12 grey levels: well above sensor noise averaged over a cell, below the contrast of a blurred, badly
+    // lit print). A light quad on a dark surround gives a negative contrast (see recoverRejected).
+    contrast = 1e9;
+    int surround_dark = 0, surround_count = 0;
+    for (int i = -1; i <= n; ++i) {
+      for (int j = -1; j <= n; ++j) {
+        contrast = std::min(contrast, light.at(i, j) - dark.at(i, j));
+        if (surround(i, j)) {
+          ++surround_count;
+          surround_dark += at(i, j) < (dark.at(i, j) + light.at(i, j)) / 2 ? 1 : 0;
+        }
+      }
+    }
+    if (contrast < 12 || surround_dark * 4 > surround_count) return false;
     auto attempt = [&](double sharpen) {
+      int border_wrong = 0;
       for (int i = -1; i <= n; ++i) {
         for (int j = -1; j <= n; ++j) {
           if (surround(i, j)) {
             sharp_at(i, j) = at(i, j);
-          } else {
-            const double lap = 4 * at(i, j) - at(i - 1, j) - at(i + 1, j) - at(i, j - 1) - at(i, j + 1);
-            sharp_at(i, j) = at(i, j) + sharpen * lap;
+            continue;
           }
+          const double lap = 4 * at(i, j) - at(i - 1, j) - at(i + 1, j) - at(i, j - 1) - at(i, j + 1);
+          sharp_at(i, j) = at(i, j) + sharpen * lap;
+          if (border(i, j)) border_wrong += sharp_at(i, j) >= (dark.at(i, j) + light.at(i, j)) / 2 ? 1 : 0;
         }
       }
-      contrast = 1e9;
-      int border_wrong = 0, surround_dark = 0, surround_count = 0;
-      for (int i = -1; i <= n; ++i) {
-        for (int j = -1; j <= n; ++j) {
-          const double mid = (dark.at(i, j) + light.at(i, j)) / 2;
-          contrast = std::min(contrast, light.at(i, j) - dark.at(i, j));
-          if (surround(i, j)) {
-            ++surround_count;
-            surround_dark += at(i, j) < mid ? 1 : 0;
-          } else if (border(i, j)) {
-            border_wrong += sharp_at(i, j) >= mid ? 1 : 0;
-          }
-        }
-      }
-      // 12 grey levels: well above sensor noise averaged over a cell, below the contrast of a blurred, badly lit print.
-      if (contrast < 12 || border_wrong > 0 || surround_dark * 4 > surround_count) return false;
+      if (border_wrong > 0) return false;
       // Soft decoding: a cell whose sharpened value is within 15 % of the local contrast of the threshold is an
       // erasure, not a guess. A code with minimum distance d = 2 * maxCorrectionBits + 1 corrects t errors and e
       // erasures while 2t + e < d; Rivet keeps a margin of two (2t + e <= 2 * maxCorrectionBits - 2) and t to a third
