@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/run_command.hpp"
 #include "rivet/tracking/camera_io.hpp"
 
 namespace {
@@ -31,17 +32,11 @@ struct CommandResult {
 };
 
 CommandResult run(const std::string& cmd, const fs::path& dir) {
-  CommandResult r;
   const std::string err_file = (dir / "stderr.txt").string();
-  FILE* p = popen((cmd + " 2>" + err_file).c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const rivet::test::CommandResult c = rivet::test::runCommand(cmd + " 2>" + err_file, false);
+  CommandResult r{c.code, c.out, c.out};
   std::ifstream err(err_file);
-  r.all = r.out + std::string(std::istreambuf_iterator<char>(err), {});
+  r.all += std::string(std::istreambuf_iterator<char>(err), {});
   return r;
 }
 

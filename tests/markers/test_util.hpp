@@ -7,7 +7,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
+
+#include "../common/run_command.hpp"
 
 namespace rivet::core {
 struct Image;
@@ -19,22 +20,9 @@ namespace rivet::markers::test {
 // each within 1 px (gtest failures otherwise).
 void checkRulerOnPage(const core::Image& page, const std::string& what);
 
-struct CommandResult {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using rivet::test::CommandResult;
 
-inline CommandResult run(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+inline CommandResult run(const std::string& cmd) { return rivet::test::runCommand(cmd); }
 
 inline bool haveCommand(const std::string& name) { return run("command -v " + name).code == 0; }
 

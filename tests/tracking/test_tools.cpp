@@ -13,24 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "../common/run_command.hpp"
+
 namespace {
 
-struct CommandResult {
-  int code = -1;
-  std::string out;
-};
+using rivet::test::CommandResult;
 
-CommandResult run(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CommandResult run(const std::string& cmd) { return rivet::test::runCommand(cmd); }
 
 std::vector<nlohmann::json> jsonLines(const std::string& text) {
   std::vector<nlohmann::json> v;

@@ -42,13 +42,6 @@ const std::map<std::string, cv::aruco::PREDEFINED_DICTIONARY_NAME>& dictionaries
   return names;
 }
 
-std::string fixed(double v, int decimals) {
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(decimals);
-  o << v;
-  return o.str();
-}
 
 // Bilinear sample of an 8-bit image; NaN outside.
 double sample(const cv::Mat& gray, double x, double y) {
@@ -436,6 +429,14 @@ Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::Charuco
     return cal;
   }
   return cal;
+}
+
+std::string fixed(double v, int decimals) {
+  std::ostringstream o;
+  o.setf(std::ios::fixed);
+  o.precision(decimals);
+  o << v;
+  return o.str();
 }
 
 }  // namespace rivet::calibrate

@@ -109,6 +109,9 @@ void keepMostVaried(std::vector<View*>& views, const cv::Ptr<cv::aruco::CharucoB
 Calibration calibrate(std::vector<View>& views, const cv::Ptr<cv::aruco::CharucoBoard>& board, cv::Size size,
                       const CalibrationOptions& options);
 
+// `v` with `decimals` digits after the point (messages and the summary).
+std::string fixed(double v, int decimals);
+
 // "top-left corner", "top edge", ..., "centre" for cell 0..8 of the 3x3 coverage grid.
 const char* cellName(int cell);
 

@@ -23,13 +23,7 @@ using calibrate::View;
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kRecommendedViews = 10;
 
-std::string fixed(double v, int decimals) {
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(decimals);
-  o << v;
-  return o.str();
-}
+using calibrate::fixed;
 
 json errorJson(const core::Error& e) { return json{{"message", e.message}, {"where", e.where}, {"hint", e.hint}}; }
 
