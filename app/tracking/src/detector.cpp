@@ -311,8 +311,6 @@ struct MarkerDetector::Impl {
     }
     const Plane dark = fitPlane(n, border, at);
     const Plane light = fitPlane(n, surround, at);
-    // Sharpened reading first with AprilTag's weight, then a stronger one for heavily blurred prints (the
-    // dictionary check below decides; a wrong strength only costs a failed identification).
     // Illumination checks, independent of the sharpening: enough contrast everywhere on the grid and a light
     // surround (12 grey levels: well above sensor noise averaged over a cell, below the contrast of a blurred, badly
     // lit print). A light quad on a dark surround gives a negative contrast (see recoverRejected).
@@ -328,6 +326,8 @@ struct MarkerDetector::Impl {
       }
     }
     if (contrast < 12 || surround_dark * 4 > surround_count) return false;
+    // Sharpened reading first with AprilTag's weight, then a stronger one for heavily blurred prints (the
+    // dictionary check below decides; a wrong strength only costs a failed identification).
     auto attempt = [&](double sharpen) {
       int border_wrong = 0;
       for (int i = -1; i <= n; ++i) {
