@@ -20,9 +20,9 @@
 #include <functional>
 #include <iostream>
 #include <sstream>
-#include <unordered_map>
 
 #include "rivet/content/model_file.hpp"
+#include "rivet/import/deviation.hpp"
 #include "rivet/import/importer.hpp"
 
 namespace fs = std::filesystem;
@@ -90,118 +90,15 @@ Sample median(const std::function<bool()>& op, int runs) {
   return m;
 }
 
-// ---- point to triangle-mesh distance with a uniform grid (for the LOD deviation check) ----
-using P3 = std::array<double, 3>;
-P3 sub(const P3& a, const P3& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
-double dot(const P3& a, const P3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-
-// Ericson, Real-Time Collision Detection 5.1.5.
-double pointTriangleDistance(const P3& p, const P3& a, const P3& b, const P3& c) {
-  const P3 ab = sub(b, a), ac = sub(c, a), ap = sub(p, a);
-  const double d1 = dot(ab, ap), d2 = dot(ac, ap);
-  P3 q;
-  if (d1 <= 0 && d2 <= 0) q = a;
-  else {
-    const P3 bp = sub(p, b);
-    const double d3 = dot(ab, bp), d4 = dot(ac, bp);
-    const P3 cp = sub(p, c);
-    const double d5 = dot(ab, cp), d6 = dot(ac, cp);
-    const double vc = d1 * d4 - d3 * d2, vb = d5 * d2 - d1 * d6, va = d3 * d6 - d5 * d4;
-    if (d3 >= 0 && d4 <= d3) q = b;
-    else if (vc <= 0 && d1 >= 0 && d3 <= 0) {
-      const double v = d1 / (d1 - d3);
-      q = {a[0] + v * ab[0], a[1] + v * ab[1], a[2] + v * ab[2]};
-    } else if (d6 >= 0 && d5 <= d6) q = c;
-    else if (vb <= 0 && d2 >= 0 && d6 <= 0) {
-      const double w = d2 / (d2 - d6);
-      q = {a[0] + w * ac[0], a[1] + w * ac[1], a[2] + w * ac[2]};
-    } else if (va <= 0 && (d4 - d3) >= 0 && (d5 - d6) >= 0) {
-      const double w = (d4 - d3) / ((d4 - d3) + (d5 - d6));
-      q = {b[0] + w * (c[0] - b[0]), b[1] + w * (c[1] - b[1]), b[2] + w * (c[2] - b[2])};
-    } else {
-      const double denom = 1.0 / (va + vb + vc);
-      const double v = vb * denom, w = vc * denom;
-      q = {a[0] + ab[0] * v + ac[0] * w, a[1] + ab[1] * v + ac[1] * w, a[2] + ab[2] * v + ac[2] * w};
-    }
-  }
-  const P3 d = sub(p, q);
-  return std::sqrt(dot(d, d));
-}
-
-class TriangleGrid {
- public:
-  TriangleGrid(const content::Model& m, std::uint32_t first, std::uint32_t count, double cell) : m_(m), cell_(cell) {
-    for (std::uint32_t k = first; k < first + count; k += 3) {
-      P3 lo{1e30, 1e30, 1e30}, hi{-1e30, -1e30, -1e30};
-      for (int v = 0; v < 3; ++v)
-        for (int a = 0; a < 3; ++a) {
-          const double x = content::decodePosition(m, m.indices[k + static_cast<std::uint32_t>(v)])[static_cast<std::size_t>(a)];
-          lo[static_cast<std::size_t>(a)] = std::min(lo[static_cast<std::size_t>(a)], x);
-          hi[static_cast<std::size_t>(a)] = std::max(hi[static_cast<std::size_t>(a)], x);
-        }
-      for (long x = key(lo[0]); x <= key(hi[0]); ++x)
-        for (long y = key(lo[1]); y <= key(hi[1]); ++y)
-          for (long z = key(lo[2]); z <= key(hi[2]); ++z) cells_[hash(x, y, z)].push_back(k);
-    }
-  }
-  // Distance from p to the nearest triangle, searching up to `radius` (returns +inf beyond it).
-  double distance(const P3& p, double radius) const {
-    double best = std::numeric_limits<double>::infinity();
-    for (long x = key(p[0] - radius); x <= key(p[0] + radius); ++x)
-      for (long y = key(p[1] - radius); y <= key(p[1] + radius); ++y)
-        for (long z = key(p[2] - radius); z <= key(p[2] + radius); ++z) {
-          const auto it = cells_.find(hash(x, y, z));
-          if (it == cells_.end()) continue;
-          for (std::uint32_t k : it->second) best = std::min(best, pointTriangleDistance(p, at(k), at(k + 1), at(k + 2)));
-        }
-    return best <= radius ? best : std::numeric_limits<double>::infinity();
-  }
-
- private:
-  long key(double v) const { return static_cast<long>(std::floor(v / cell_)); }
-  static std::uint64_t hash(long x, long y, long z) {
-    return (static_cast<std::uint64_t>(x) * 73856093u) ^ (static_cast<std::uint64_t>(y) * 19349663u) ^
-           (static_cast<std::uint64_t>(z) * 83492791u);
-  }
-  P3 at(std::uint32_t k) const {
-    const auto p = content::decodePosition(m_, m_.indices[k]);
-    return {p[0], p[1], p[2]};
-  }
-  const content::Model& m_;
-  double cell_;
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> cells_;
-};
-
-// Symmetric deviation between a part's LOD0 and one of its LODs, sampled at vertices and triangle centroids,
-// searched up to `cap` metres (beyond the cap the sample counts as "beyond").
-struct Deviation {
-  double max_m = 0;
-  std::size_t beyond = 0, samples = 0;
-};
-
-Deviation deviation(const content::Model& m, const content::Part& p, const content::PartLod& l, double cap) {
-  Deviation d;
-  const TriangleGrid g0(m, p.first_index, p.index_count, std::max(cap, 1e-4));
-  const TriangleGrid g1(m, l.first_index, l.index_count, std::max(cap, 1e-4));
-  const auto sample = [&](const TriangleGrid& g, std::uint32_t first, std::uint32_t count) {
-    for (std::uint32_t k = first; k < first + count; k += 3) {
-      P3 c{0, 0, 0};
-      for (int v = 0; v < 3; ++v) {
-        const auto q = content::decodePosition(m, m.indices[k + static_cast<std::uint32_t>(v)]);
-        const P3 pv{q[0], q[1], q[2]};
-        for (int a = 0; a < 3; ++a) c[static_cast<std::size_t>(a)] += pv[static_cast<std::size_t>(a)] / 3;
-        const double dv = g.distance(pv, cap);
-        ++d.samples;
-        if (std::isinf(dv)) ++d.beyond; else d.max_m = std::max(d.max_m, dv);
-      }
-      const double dc = g.distance(c, cap);
-      ++d.samples;
-      if (std::isinf(dc)) ++d.beyond; else d.max_m = std::max(d.max_m, dc);
-    }
+// Deviation between a part's stored LOD0 and one of its stored LODs (decoded, quantisation included), every
+// vertex, centroid and edge midpoint of both surfaces, searched up to `cap` metres.
+import::DeviationReport deviation(const std::vector<content::Vertex>& vertices, const content::Model& m,
+                                  const content::Part& p, const content::PartLod& l, double cap) {
+  const auto range = [&](std::uint32_t first, std::uint32_t count) {
+    return std::vector<std::uint32_t>(m.indices.begin() + first, m.indices.begin() + first + count);
   };
-  sample(g0, l.first_index, l.index_count);  // LOD surface -> original
-  sample(g1, p.first_index, p.index_count);  // original -> LOD surface
-  return d;
+  return import::measureEverySample(vertices, range(p.first_index, p.index_count),
+                                    range(l.first_index, l.index_count), cap);
 }
 
 }  // namespace
@@ -334,13 +231,15 @@ TEST(BenchContent, LoadImportAndLods) {
       EXPECT_LE(imports[i].cpu_s, 10.0);
     }
   }
-  // Phase 3: LOD deviation, measured here independently of rivet-import's own check, against each bound.
+  // Phase 3: LOD deviation of the stored (quantised) LODs, every sample (rivet-import checks a subsample while it
+  // simplifies), against each bound.
   const std::vector<double> bounds_mm = import::ImportOptions{}.lod_errors_mm;
   for (const auto& rel : sources) {
     const fs::path src = cad() / rel;
     auto loaded = content::loadModel((tmp / (src.stem().string() + ".rmdl")).string());
     ASSERT_TRUE(loaded.ok());
     const auto& m = *loaded;
+    const std::vector<content::Vertex> vertices = content::decodeVertices(m);
     {
       for (const auto& p : m.parts)
       for (std::size_t li = 0; li < p.lods.size(); ++li) {
@@ -352,7 +251,7 @@ TEST(BenchContent, LoadImportAndLods) {
             b = x * 0.001;
             break;
           }
-        const Deviation d = deviation(m, p, l, 2 * b);
+        const import::DeviationReport d = deviation(vertices, m, p, l, 2 * b);
         lods.setf(std::ios::fixed);
         lods.precision(3);
         lods << "| " << src.filename().string() << " | " << p.id << " | " << li + 1 << " | " << b * 1000 << " | "

@@ -1,5 +1,5 @@
 // Uniform-grid point-to-mesh distance used to check that every LOD stays within its error bound.
-#include "deviation.hpp"
+#include "rivet/import/deviation.hpp"
 
 #include <algorithm>
 #include <array>
@@ -143,7 +143,7 @@ Samples samplesOf(const std::vector<content::Vertex>& vertices, const std::vecto
     return P3{vertices[i].position[0], vertices[i].position[1], vertices[i].position[2]};
   };
   const std::size_t tris = idx.size() / 3;
-  const std::size_t stride = std::max<std::size_t>(1, (tris + max_triangles - 1) / max_triangles);
+  const std::size_t stride = tris <= max_triangles ? 1 : (tris + max_triangles - 1) / max_triangles;
   Samples out;
   out.reserve(tris / stride * 7 + 8);
   std::vector<char> seen(vertices.size(), 0);
@@ -198,6 +198,27 @@ double DeviationMeter::measure(const std::vector<std::uint32_t>& simplified, dou
 double measuredDeviation(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& original,
                          const std::vector<std::uint32_t>& simplified, double limit_m) {
   return DeviationMeter(vertices, original).measure(simplified, limit_m);
+}
+
+DeviationReport measureEverySample(const std::vector<content::Vertex>& vertices,
+                                   const std::vector<std::uint32_t>& original,
+                                   const std::vector<std::uint32_t>& simplified, double limit_m) {
+  DeviationReport r;
+  const auto check = [&](const Grid& to, const Samples& samples) {
+    for (const auto& p : samples) {
+      const double d2 = to.nearest2(p, limit_m);
+      ++r.samples;
+      if (std::isinf(d2)) {
+        ++r.beyond;
+      } else {
+        r.max_m = std::max(r.max_m, std::sqrt(d2));
+      }
+    }
+  };
+  const std::size_t all = std::numeric_limits<std::size_t>::max();
+  check(Grid(vertices, simplified), samplesOf(vertices, original, all));
+  check(Grid(vertices, original), samplesOf(vertices, simplified, all));
+  return r;
 }
 
 }  // namespace rivet::import

@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "assembly.hpp"
-#include "deviation.hpp"
+#include "rivet/import/deviation.hpp"
 #include "readers.hpp"
 #include "sandbox.hpp"
 

@@ -1,6 +1,7 @@
 // Measured surface deviation between a mesh and its simplified version (uniform grid, point-to-triangle distance).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -25,6 +26,17 @@ class DeviationMeter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The same measure over every sample of both surfaces (no subsampling, no early stop), for checking stored LODs:
+// the largest distance found within `limit_m`, how many samples were taken and how many lie farther than `limit_m`.
+struct DeviationReport {
+  double max_m = 0;
+  std::size_t samples = 0;
+  std::size_t beyond = 0;
+};
+DeviationReport measureEverySample(const std::vector<content::Vertex>& vertices,
+                                   const std::vector<std::uint32_t>& original,
+                                   const std::vector<std::uint32_t>& simplified, double limit_m);
 
 double measuredDeviation(const std::vector<content::Vertex>& vertices, const std::vector<std::uint32_t>& original,
                          const std::vector<std::uint32_t>& simplified, double limit_m);
