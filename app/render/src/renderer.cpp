@@ -343,13 +343,7 @@ core::Result<core::Image> Renderer::readback(int target) {
       vk::imageBarrier(cmd, t.readback_image.image.get(), VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_UNDEFINED,
                        VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT, 0,
                        VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
-      VkImageBlit blit{};
-      blit.srcSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-      blit.srcOffsets[1] = {t.width, t.height, 1};
-      blit.dstSubresource = blit.srcSubresource;
-      blit.dstOffsets[1] = blit.srcOffsets[1];
-      vkCmdBlitImage(cmd, t.external, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, t.readback_image.image.get(),
-                     VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &blit, VK_FILTER_NEAREST);
+      vk::blitWholeImage(cmd, t.external, t.readback_image.image.get(), t.width, t.height);
       vk::imageBarrier(cmd, t.external, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
                        VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT, 0,
                        VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT, 0);

@@ -122,4 +122,8 @@ void imageBarrier(VkCommandBuffer cmd, VkImage image, VkImageAspectFlags aspect,
                   VkImageLayout new_layout, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
                   VkPipelineStageFlags dst_stage, VkAccessFlags dst_access);
 
+// Copies all of `src` (TRANSFER_SRC_OPTIMAL) onto `dst` (TRANSFER_DST_OPTIMAL), both width x height colour images;
+// converts formats (e.g. into an R8G8B8A8_SRGB readback image), no scaling.
+void blitWholeImage(VkCommandBuffer cmd, VkImage src, VkImage dst, std::int32_t width, std::int32_t height);
+
 }  // namespace rivet::render::vk
