@@ -1,6 +1,8 @@
 // Sparkplug B codec and host state machine (births, aliases, sequence gaps, deaths) and JSON payloads, no broker.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "rivet/tags/json_payload.hpp"
 #include "rivet/tags/sparkplug.hpp"
 
@@ -106,6 +108,22 @@ TEST(SparkplugCodec, RoundTripEveryScalarType) {
   EXPECT_EQ(d->metrics[5].quality, Quality::Uncertain);
   EXPECT_TRUE(d->metrics.back().is_null);
   EXPECT_FALSE(sp::decode("\xff\xff\xff garbage").ok());
+}
+
+TEST(SparkplugCodec, OutOfRangeValuesSaturateInsteadOfOverflowing) {
+  // Found by the fuzzer: a huge double written to an Int32 metric was an undefined float-to-int conversion.
+  sp::Payload p;
+  p.seq = 1;
+  p.metrics = {metric("i32", 1, sp::DataType::Int32, 3.9e27), metric("u32", 2, sp::DataType::UInt32, -5.0),
+               metric("i64", 3, sp::DataType::Int64, -1e300),
+               metric("u64", 4, sp::DataType::UInt64, std::numeric_limits<double>::quiet_NaN())};
+  auto d = sp::decode(sp::encode(p));
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->metrics.size(), 4u);
+  EXPECT_EQ(d->metrics[0].value, Value{static_cast<double>(std::numeric_limits<std::int32_t>::max())});
+  EXPECT_EQ(d->metrics[1].value, Value{0.0});
+  EXPECT_EQ(d->metrics[2].value, Value{static_cast<double>(std::numeric_limits<std::int64_t>::min())});
+  EXPECT_EQ(d->metrics[3].value, Value{0.0});
 }
 
 TEST(SparkplugHost, BirthAliasesDataAndConversion) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "rivet/core/numeric.hpp"
+
 namespace rivet::tags {
 namespace {
 const std::string kDash = "—";
@@ -37,7 +39,7 @@ std::string formatValue(const TagValue& value, const TagBinding& binding, Langua
     case ValueType::Enum: {
       const auto d = asNumber(value.value);
       if (!d) return std::get<std::string>(value.value);
-      const auto code = static_cast<std::int64_t>(std::llround(*d));
+      const auto code = core::saturatingCast<std::int64_t>(std::round(*d));
       for (const auto& e : binding.enum_labels)
         if (e.code == code) return fr ? e.label_fr : e.label_en;
       return (fr ? "code " : "code ") + std::to_string(code);

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "rivet/core/log.hpp"
+#include "rivet/core/numeric.hpp"
 #include "rivet/tags/router.hpp"
 #include "sparkplug_b.pb.h"
 
@@ -90,16 +91,16 @@ void writeValue(PbMetric& m, DataType dt, const Value& v) {
   const auto d = asNumber(v);
   switch (dt) {
     case DataType::Int8: case DataType::Int16: case DataType::Int32:
-      m.set_int_value(static_cast<std::uint32_t>(static_cast<std::int32_t>(d.value_or(0))));
+      m.set_int_value(static_cast<std::uint32_t>(core::saturatingCast<std::int32_t>(d.value_or(0))));
       break;
     case DataType::UInt8: case DataType::UInt16: case DataType::UInt32:
-      m.set_int_value(static_cast<std::uint32_t>(d.value_or(0)));
+      m.set_int_value(core::saturatingCast<std::uint32_t>(d.value_or(0)));
       break;
     case DataType::Int64:
-      m.set_long_value(static_cast<std::uint64_t>(static_cast<std::int64_t>(d.value_or(0))));
+      m.set_long_value(static_cast<std::uint64_t>(core::saturatingCast<std::int64_t>(d.value_or(0))));
       break;
     case DataType::UInt64: case DataType::DateTime:
-      m.set_long_value(static_cast<std::uint64_t>(d.value_or(0)));
+      m.set_long_value(core::saturatingCast<std::uint64_t>(d.value_or(0)));
       break;
     case DataType::Float: m.set_float_value(static_cast<float>(d.value_or(0))); break;
     case DataType::Boolean: m.set_boolean_value(asBool(v).value_or(false)); break;
