@@ -22,7 +22,7 @@ cmake --build --preset "$preset" -j "$jobs"
 ctest --preset "$preset" -j "$jobs"
 
 # libFuzzer targets (clang, ASan/UBSan) for the model loader, the pack/marker parsers and the tag payload parsers:
-# a brief run of each (15-20 s) on every test run; longer campaigns by hand (see tests/content/fuzz).
+# a brief, seeded run of each (15-20 s) on every test run; longer, random campaigns by hand (see tests/content/fuzz).
 if [[ "${RIVET_SKIP_FUZZ:-0}" != 1 ]]; then
   cmake --preset fuzz -DRIVET_SHARED_DATA="$RIVET_SHARED_DATA"
   cmake --build --preset fuzz -j "$jobs"
