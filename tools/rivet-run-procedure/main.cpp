@@ -6,12 +6,12 @@
 #include <fstream>
 #include <iostream>
 
-#include "pack.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/procedure/engine.hpp"
 #include "rivet/procedure/training.hpp"
 #include "rivet/records/run.hpp"
 #include "rivet/records/store.hpp"
+#include "rivet/session/library.hpp"
 
 namespace {
 
@@ -71,20 +71,15 @@ int main(int argc, char** argv) {
   app.add_option("--fault", faults, "training fault scenario id (repeatable)");
   CLI11_PARSE(app, argc, argv);
 
-  auto library = tools::loadProcedures(pack_dir);
+  auto library = session::ProcedureLibrary::load(pack_dir);
   if (!library) return fail(library.error(), 2);
-  const procedure::Procedure* main_proc = nullptr;
-  for (const auto& p : library.value()) {
-    if (p.id == procedure_id) main_proc = &p;
+  if (library->find(procedure_id) == nullptr) {
+    return fail(core::makeError("no procedure '" + procedure_id + "' in the pack", pack_dir,
+                                "available: " + library->ids()), 2);
   }
-  if (!main_proc) {
-    std::string ids;
-    for (const auto& p : library.value()) ids += (ids.empty() ? "" : ", ") + p.id;
-    return fail(core::makeError("no procedure '" + procedure_id + "' in the pack", pack_dir, "available: " + ids), 2);
-  }
-  auto resolved = procedure::resolveCalls(*main_proc, library.value());
+  auto resolved = library->resolved(procedure_id);
   if (!resolved) return fail(resolved.error(), 2);
-  auto pack_hash = tools::hashPack(pack_dir);
+  auto pack_hash = session::hashPack(pack_dir);
   if (!pack_hash) return fail(pack_hash.error(), 2);
   auto store_r = records::Store::open(db_path);
   if (!store_r) return fail(store_r.error(), 2);

@@ -8,18 +8,12 @@
 #include <vector>
 
 #include "rivet/core/result.hpp"
+#include "rivet/core/text.hpp"
 
 namespace rivet::procedure {
 
-enum class Language { En, Fr };
-
-// A user-visible string in both languages (both are required by the parser).
-struct Text {
-  std::string en;
-  std::string fr;
-  [[nodiscard]] const std::string& get(Language language) const { return language == Language::Fr ? fr : en; }
-  [[nodiscard]] bool empty() const { return en.empty() && fr.empty(); }
-};
+using core::Language;
+using core::Text;  // both languages are required by the parser
 
 enum class Role { Technician, Trainer, Author, Admin };
 const char* toString(Role role);

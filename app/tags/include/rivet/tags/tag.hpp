@@ -7,6 +7,8 @@
 #include <string_view>
 #include <variant>
 
+#include "rivet/core/text.hpp"
+
 namespace rivet::tags {
 
 // OPC UA-style quality of a value as reported by its source (or downgraded by Rivet: out of range, death).
@@ -20,7 +22,7 @@ enum class Freshness : std::uint8_t {
   BadQuality,  // received but its quality is Bad (sensor fault, out of range, publisher death)
 };
 
-enum class Language : std::uint8_t { En, Fr };
+using core::Language;
 
 // The kind of value a tag carries; Enum values are integer codes stored as double, with labels in the binding.
 enum class ValueType : std::uint8_t { Number, Bool, String, Enum };
