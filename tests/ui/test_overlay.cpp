@@ -100,3 +100,176 @@ TEST(Overlay, PanelsNeverOverlapAtLargeTextScale) {
     }
   }
 }
+
+namespace {
+// Presses and releases the pointer on a named widget of the last frame, as a person clicking it.
+std::vector<Command> click(Overlay& o, const OverlayModel& m, const std::string& name) {
+  auto r = o.widget(name);
+  EXPECT_TRUE(r.has_value()) << "no widget " << name;
+  if (!r) return {};
+  Input in;
+  in.pointer_valid = true;
+  in.x = r->cx();
+  in.y = r->cy();
+  in.pointer_down = true;
+  auto first = o.frame(m, in, 1280, 720, 0.03);
+  in.pointer_down = false;
+  auto second = o.frame(m, in, 1280, 720, 0.03);
+  first.insert(first.end(), second.begin(), second.end());
+  return first;
+}
+
+OverlayModel interactiveStep() {
+  OverlayModel m = sampleModel(true);
+  m.step.step_id = "s1";
+  m.step.can_confirm = true;
+  m.step.can_back = true;
+  m.step.can_abort = true;
+  return m;
+}
+}  // namespace
+
+TEST(OverlayInput, ClickOnConfirmEmitsOneConfirm) {
+  auto overlay = Overlay::create({Language::En, 1.0f, false, ""});
+  ASSERT_TRUE(overlay.ok());
+  Overlay& o = **overlay;
+  const OverlayModel m = interactiveStep();
+  EXPECT_TRUE(o.frame(m, Input{}, 1280, 720, 0.03).empty());
+  auto cmds = click(o, m, "confirm");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].name, "confirm");
+  // Pointer that stays down elsewhere never fires anything.
+  Input in;
+  in.pointer_valid = true;
+  in.x = 1200;
+  in.y = 400;
+  in.pointer_down = true;
+  EXPECT_TRUE(o.frame(m, in, 1280, 720, 0.03).empty());
+}
+
+TEST(OverlayInput, EveryTargetIsAtLeast44Pixels) {
+  for (float scale : {0.75f, 1.0f, 2.0f}) {
+    auto overlay = Overlay::create({Language::Fr, scale, false, ""});
+    ASSERT_TRUE(overlay.ok());
+    OverlayModel m = interactiveStep();
+    m.step.can_enter_value = true;
+    m.step.can_pass_fail = true;
+    m.step.points = {{"LOTO-1", "Sectionneur", false}};
+    (*overlay)->frame(m, Input{}, 1280, 720, 0.03);
+    ASSERT_FALSE((*overlay)->widgets().empty());
+    for (const auto& [name, r] : (*overlay)->widgets()) {
+      EXPECT_GE(r.w, kMinTargetPx - 0.5f) << name << " at scale " << scale;
+      EXPECT_GE(r.h, kMinTargetPx - 0.5f) << name << " at scale " << scale;
+    }
+  }
+}
+
+TEST(OverlayInput, KeypadEntersAValueWithUnit) {
+  auto overlay = Overlay::create({Language::En, 1.0f, false, ""});
+  ASSERT_TRUE(overlay.ok());
+  Overlay& o = **overlay;
+  OverlayModel m = interactiveStep();
+  m.step.can_confirm = false;
+  m.step.can_enter_value = true;
+  m.step.unit = "N·m";
+  o.frame(m, Input{}, 1280, 720, 0.03);
+  for (const char* k : {"key:6", "key:.", "key:2"}) EXPECT_TRUE(click(o, m, k).empty());
+  EXPECT_EQ(o.keypadEntry(), "6.2");
+  auto cmds = click(o, m, "key:ok");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].name, "value");
+  EXPECT_EQ(cmds[0].arg, "6.2");
+  // Typed digits (keyboard, decimal comma) and Enter do the same.
+  Input typed;
+  typed.text = "5,9";
+  typed.keys = {"Enter"};
+  cmds = o.frame(m, typed, 1280, 720, 0.03);
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].arg, "5.9");
+}
+
+TEST(OverlayInput, AbortAsksForAReasonAndSignOffForAPin) {
+  auto overlay = Overlay::create({Language::Fr, 1.0f, false, ""});
+  ASSERT_TRUE(overlay.ok());
+  Overlay& o = **overlay;
+  OverlayModel m = interactiveStep();
+  o.frame(m, Input{}, 1280, 720, 0.03);
+  EXPECT_TRUE(click(o, m, "abort").empty());
+  auto cmds = click(o, m, "reason:1");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].name, "abort");
+  EXPECT_EQ(cmds[0].arg, "Unsafe to continue");
+
+  m.step.step_id = "s9";
+  m.step.can_confirm = false;
+  m.step.can_sign_off = true;
+  m.step.signers = {"alice", "bob"};
+  o.frame(m, Input{}, 1280, 720, 0.03);
+  EXPECT_TRUE(click(o, m, "sign_off").empty());
+  EXPECT_TRUE(click(o, m, "signer:bob").empty());
+  for (const char* k : {"key:4", "key:2"}) click(o, m, k);
+  cmds = click(o, m, "key:ok");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].name, "sign_off");
+  EXPECT_EQ(cmds[0].arg, "42");
+  EXPECT_EQ(cmds[0].arg2, "bob");
+}
+
+TEST(OverlayInput, NamedCommandsActOnTheScreen) {
+  auto overlay = Overlay::create({Language::En, 1.0f, false, ""});
+  ASSERT_TRUE(overlay.ok());
+  OverlayModel m = interactiveStep();
+  m.step.can_confirm = false;
+  m.step.points = {{"LOTO-1", "Main switch", true}, {"LOTO-2", "Air valve", false}};
+  Input in;
+  in.commands = {"confirm", "back"};
+  auto cmds = (*overlay)->frame(m, in, 1280, 720, 0.03);
+  ASSERT_EQ(cmds.size(), 2u);
+  EXPECT_EQ(cmds[0].name, "point");  // in the order they were given
+  EXPECT_EQ(cmds[0].arg, "LOTO-2");  // the first point not yet locked
+  EXPECT_EQ(cmds[1].name, "back");
+}
+
+TEST(OverlayInput, SettingsSwitchWhileRunning) {
+  auto overlay = Overlay::create({Language::Fr, 1.0f, false, ""});
+  ASSERT_TRUE(overlay.ok());
+  Overlay& o = **overlay;
+  const OverlayModel m = interactiveStep();
+  o.frame(m, Input{}, 1280, 720, 0.03);
+  EXPECT_TRUE(click(o, m, "settings").empty());
+  EXPECT_TRUE(o.settingsOpen());
+  auto cmds = click(o, m, "text:+");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].name, "text_scale");
+  UiSettings s = o.settings();
+  s.text_scale = std::stof(cmds[0].arg);
+  s.language = Language::En;
+  ASSERT_TRUE(o.applySettings(s).ok());
+  EXPECT_TRUE(o.takeFontsChanged());
+  EXPECT_FALSE(o.takeFontsChanged());
+  o.frame(m, Input{}, 1280, 720, 0.03);
+  EXPECT_TRUE(o.widget("contrast").has_value());
+  EXPECT_FALSE(o.applySettings({Language::En, 9.0f, false, ""}).ok());
+}
+
+TEST(OverlayInput, LoginPicksUserThenPin) {
+  auto overlay = Overlay::create({Language::Fr, 1.0f, false, ""});
+  ASSERT_TRUE(overlay.ok());
+  Overlay& o = **overlay;
+  OverlayModel m;
+  m.screen = Screen::Login;
+  m.login.users = {"alice", "bob"};
+  o.frame(m, Input{}, 1280, 720, 0.03);
+  auto cmds = click(o, m, "user:bob");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].arg, "bob");
+  m.login.selected = "bob";
+  o.frame(m, Input{}, 1280, 720, 0.03);
+  for (const char* k : {"key:1", "key:2", "key:3", "key:4"}) click(o, m, k);
+  EXPECT_FALSE(o.widget("key:.").has_value()) << "a PIN pad has no decimal point";
+  cmds = click(o, m, "key:ok");
+  ASSERT_EQ(cmds.size(), 1u);
+  EXPECT_EQ(cmds[0].name, "pin");
+  EXPECT_EQ(cmds[0].arg, "1234");
+  EXPECT_EQ(cmds[0].arg2, "bob");
+}

@@ -1,16 +1,19 @@
 // The AR overlay's ImGui panels (procedure step, live tags, tracking state) drawn from plain view values.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "rivet/core/result.hpp"
+#include "rivet/core/text.hpp"
 
 namespace rivet::ui {
 
-enum class Language { En, Fr };
+using core::Language;
 
 struct UiSettings {
   Language language = Language::Fr;
@@ -50,8 +53,28 @@ struct StepView {
   std::vector<ChecklistItem> checklist;        // isolation points, gate conditions, measurement spec, PPE
   GateState gate = GateState::None;
   std::string gate_reason;
-  std::vector<std::string> actions;            // localised, e.g. "Confirmer"
+  std::vector<std::string> actions;            // localised, e.g. "Confirmer" (what the step accepts)
   bool finished = false;
+  bool aborted = false;
+
+  // What the technician can operate on this step (each becomes a button of at least 44 px).
+  std::string step_id;                 // resets keypad entry and pickers when it changes
+  struct Item {
+    std::string id;                    // isolation point id, choice id, quiz option index
+    std::string label;
+    bool done = false;
+  };
+  std::vector<Item> points;            // lockout: one button per isolation point ("point:<id>")
+  std::vector<Item> choices;           // decision ("choice:<id>")
+  std::vector<Item> answers;           // quiz ("answer:<index>")
+  bool can_confirm = false, can_pass_fail = false, can_enter_value = false, can_sign_off = false;
+  bool can_back = false, can_skip = false, can_abort = false, can_hint = false;
+  std::string unit;                    // measurement keypad: unit and tolerance shown beside the entry
+  std::string tolerance;               // e.g. "[5.5 … 6.5]"
+  std::vector<std::string> signers;    // sign-off: users whose role may sign (the logged-in one first)
+  std::string hint;
+  std::string feedback;                // last rejection or result ("Hors tolérance : 7.2 > 6.5")
+  bool feedback_is_error = false;
 };
 
 enum class Freshness { Fresh, Stale, Missing, Bad };
@@ -65,7 +88,40 @@ struct TagRow {
   std::string alarm_text;
 };
 
+struct AlarmRow {
+  std::string key;   // what "ack:<key>" names
+  std::string text;  // localised, with severity
+  bool acknowledged = false;
+  bool can_ack = false;  // the logged-in user's role may acknowledge it
+};
+
+enum class Screen { Login, Orders, Step };
+
+struct LoginView {
+  std::vector<std::string> users;  // names to pick from
+  std::string selected;            // user whose PIN the keypad takes
+  std::string message;             // "PIN incorrect (2 essais restants)"
+  bool badge_scanning = true;      // a badge QR shown to the camera also logs in
+};
+
+struct OrderRow {
+  std::string number, asset, procedure_id, title, priority, due;
+};
+
+struct OrdersView {
+  std::vector<OrderRow> orders;                               // the CMMS import, may be empty
+  std::vector<std::pair<std::string, std::string>> procedures;  // (id, title) to start without a work order
+  std::string message;
+};
+
 struct OverlayModel {
+  Screen screen = Screen::Step;
+  LoginView login;
+  OrdersView orders;
+  std::string user;           // logged-in user, shown with the role
+  std::string role;           // localised role
+  std::string data_banner;    // degraded mode, e.g. "Courtier injoignable — valeurs périmées" (empty = all good)
+  std::vector<AlarmRow> alarm_rows;  // with acknowledgement buttons
   TrackingView tracking;
   StepView step;
   std::vector<TagRow> tags;
@@ -73,6 +129,35 @@ struct OverlayModel {
   std::string asset;          // e.g. "Cellule 3 — robot FER"
   std::string work_order;     // CMMS work order number, may be empty
 };
+
+// One frame of user input, whatever produced it (mouse, touch, headset ray hit on the UI quad, script, voice).
+struct Input {
+  bool pointer_valid = false;
+  float x = 0, y = 0;           // pointer in UI pixels (top-left origin)
+  bool pointer_down = false;    // primary button / pinch held
+  float scroll = 0;             // wheel steps, positive = up
+  std::string text;             // typed characters (UTF-8): digits, '.', '-' go into an open keypad
+  std::vector<std::string> keys;      // "Enter", "Backspace", "Escape"
+  std::vector<std::string> commands;  // named: next, back, repeat, confirm, pass, fail (shortcuts, voice)
+};
+
+// What the user asked for this frame; the app turns it into engine events, logins, settings.
+// names: login_user(user) pin(digits) logout order(number) procedure(id) confirm pass fail point(id) value(text)
+// choose(id) answer(index) hint back skip(reason) abort(reason) sign_off(pin, signer) ack_alarm(key)
+// language(fr|en) text_scale(number) high_contrast(0|1) new_session repeat
+struct Command {
+  std::string name;
+  std::string arg;
+  std::string arg2;
+};
+
+struct WidgetRect {
+  float x = 0, y = 0, w = 0, h = 0;
+  [[nodiscard]] float cx() const { return x + w / 2; }
+  [[nodiscard]] float cy() const { return y + h / 2; }
+};
+
+inline constexpr float kMinTargetPx = 44.0f;  // smallest touch target (WCAG 2.5.5)
 
 // Owns the ImGui context (fonts, style). One per app; the renderer's UI pass draws what frame() produced.
 class Overlay {
@@ -84,14 +169,45 @@ class Overlay {
 
   // Builds this frame's panels for a target of width x height pixels and finalises the ImGui draw data.
   void frame(const OverlayModel& model, int width, int height, double dt_s);
+  // Same, fed with this frame's input; returns what the user asked for.
+  std::vector<Command> frame(const OverlayModel& model, const Input& input, int width, int height, double dt_s);
   [[nodiscard]] const UiSettings& settings() const { return settings_; }
+  // Language and contrast switch at once; a new text scale rebuilds the font atlas (fontsChanged() then says the
+  // renderer must upload it again).
+  core::Status applySettings(const UiSettings& settings);
+  bool takeFontsChanged();
+  // Interactive widgets of the last frame, by name ("confirm", "key:7", "point:LOTO-1"), in UI pixels.
+  [[nodiscard]] std::optional<WidgetRect> widget(const std::string& name) const;
+  [[nodiscard]] const std::map<std::string, WidgetRect>& widgets() const { return widgets_; }
+  [[nodiscard]] bool settingsOpen() const { return settings_open_; }
+  [[nodiscard]] const std::string& keypadEntry() const { return entry_; }
   // Vertex count of the last frame's draw data (tests, diagnostics).
   [[nodiscard]] int lastVertexCount() const;
 
  private:
   explicit Overlay(UiSettings settings) : settings_(std::move(settings)) {}
-  void buildPass(const OverlayModel& model, int width, int height, double dt_s);
+  core::Status buildFonts();
+  void buildPass(const OverlayModel& model, const Input* input, int width, int height, double dt_s,
+                 std::vector<Command>* out);
+  bool button(const std::string& name, const std::string& label, float width = 0, bool enabled = true);
+  void keypad(const std::string& prefix, bool mask, std::vector<Command>* out, const Command& submit);
+  void stepPanel(const OverlayModel& model, std::vector<Command>* out);
+  void loginPanel(const OverlayModel& model, std::vector<Command>* out);
+  void ordersPanel(const OverlayModel& model, std::vector<Command>* out);
+  void settingsPanel(std::vector<Command>* out);
+  void handleNamedCommands(const OverlayModel& model, const Input& input, std::vector<Command>* out);
+
   UiSettings settings_;
+  std::map<std::string, WidgetRect> widgets_, pass_widgets_;
+  bool record_widgets_ = false;
+  bool fonts_changed_ = false;
+  bool settings_open_ = false;
+  std::string entry_;          // keypad digits (value, PIN)
+  std::string entry_owner_;    // step id / screen the entry belongs to
+  std::string picker_;         // "skip" / "abort" / "sign_off" while its reason list or PIN pad is open
+  std::string signer_;         // sign-off: chosen signer
+  std::string last_step_;
+  float scale_ = 1.0f;
   void* context_ = nullptr;  // ImGuiContext*, kept opaque so this header sees no third-party type
 };
 
