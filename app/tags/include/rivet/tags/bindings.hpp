@@ -26,7 +26,7 @@ struct SparkplugRef {
   std::string metric;
 };
 
-struct TagSource {
+struct SourceAddress {  // where a bound tag is published
   SourceKind kind = SourceKind::Sparkplug;
   SparkplugRef sparkplug;  // when kind == Sparkplug
   std::string topic;       // when kind == Json
@@ -56,7 +56,7 @@ struct EnumLabel {
 
 struct TagBinding {
   std::string id;       // e.g. "robot.axis_speed" — what procedures and the UI refer to
-  TagSource source_ref;
+  SourceAddress source_ref;
   std::string source;   // canonical text of the source: "Plant1/Cell3/Robot/Axis1/Speed" or the MQTT topic
   ValueType type = ValueType::Number;
   std::string unit;     // engineering unit after conversion, e.g. "bar", "°C"
