@@ -91,6 +91,11 @@ core::Result<AppliedEvent> RecordedRun::apply(const procedure::Event& event, con
   return out;
 }
 
+void RecordedRun::observe(const procedure::Event& tag_event) {
+  if (tag_event.type != procedure::EventType::Tag) return;
+  (void)engine_.apply(tag_event);
+}
+
 core::Status RecordedRun::endIfDone(std::int64_t time_ns, AppliedEvent& out) {
   if (session_.status != SessionStatus::Open || !(engine_.finished() || engine_.aborted())) return {};
   const auto status = engine_.aborted() ? SessionStatus::Aborted : SessionStatus::Finished;

@@ -367,6 +367,16 @@ std::optional<User> Store::findUser(const std::string& name) const {
   return out;
 }
 
+std::vector<User> Store::listUsers() const {
+  std::vector<User> out;
+  db::Stmt s(impl_->db, "SELECT id, name, role FROM users ORDER BY name");
+  while (s.step() == SQLITE_ROW) {
+    auto role = procedure::roleFromString(s.text(2));
+    out.push_back(User{s.i64(0), s.text(1), role.value_or(Role::Technician)});
+  }
+  return out;
+}
+
 core::Result<User> Store::login(const std::string& name, const std::string& secret, std::int64_t now_ns) {
   auto& s = impl_->user_by_name.reset();
   s.bind(1, std::string_view(name));

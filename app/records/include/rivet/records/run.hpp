@@ -32,6 +32,11 @@ class RecordedRun {
   // Sign-off events must carry the authenticated user and role (the caller sets them, never the input).
   core::Result<AppliedEvent> apply(const procedure::Event& event, const std::string& client_id = {});
 
+  // A live tag update the engine keeps for its gates but the journal does not store (values arrive many times a
+  // second). Callers journal the samples a decision relies on through apply() before the user event that uses them,
+  // so a replay after a crash sees the same values at the same events.
+  void observe(const procedure::Event& tag_event);
+
   [[nodiscard]] const procedure::Engine& engine() const { return engine_; }
   [[nodiscard]] const Session& session() const { return session_; }
   [[nodiscard]] bool resumed() const { return resumed_; }

@@ -116,6 +116,8 @@ class Store {
   core::Result<User> login(const std::string& name, const std::string& secret, std::int64_t now_ns);
   core::Status unlockUser(const std::string& name, std::int64_t now_ns);
   [[nodiscard]] std::optional<User> findUser(const std::string& name) const;
+  // Every user, by name (the login screen lists them; secrets never leave the store).
+  [[nodiscard]] std::vector<User> listUsers() const;
 
   core::Result<Session> startSession(const SessionStart& start, std::int64_t now_ns);
   // The most recent session of this user and procedure that is still open (to resume after a crash).
