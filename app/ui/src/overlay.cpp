@@ -396,6 +396,7 @@ void Overlay::buildPass(const OverlayModel& model, const Input* input, int width
     ordersPanel(model, out);
     endPanel();
   } else {
+    card_max_h_ = h - top - margin - 2 * ImGui::GetStyle().WindowPadding.y - 2 * border;
     beginPanel("##step", ImVec2(margin, top), ImVec2(card_w, 0), pal, border, ImVec2(0, 0), true);
     ImGui::PushTextWrapPos(0.0f);
     stepPanel(model, out);
@@ -579,6 +580,15 @@ void Overlay::stepPanel(const OverlayModel& model, std::vector<Command>* out) {
     return;
   }
   if (step.count <= 0) return;
+  // The step's text scrolls inside the card when it is long (large text, French); its controls stay below it,
+  // always on screen. Heights come from the previous pass (two passes a frame, so a change settles at once).
+  const float spacing = ImGui::GetStyle().ItemSpacing.y;
+  const float room = std::max(card_max_h_ - controls_h_ - spacing, 3 * ImGui::GetTextLineHeightWithSpacing());
+  const bool clipped = info_h_ > room;
+  const float info_h = std::max(clipped ? room : info_h_, 1.0f);
+  ImGui::BeginChild("##step_info", ImVec2(0, info_h), false,
+                    ImGuiWindowFlags_NoBackground | (clipped ? 0 : ImGuiWindowFlags_NoScrollbar));
+  ImGui::PushTextWrapPos(0.0f);
   ImGui::TextColored(pal.accent, "%s %d/%d \u00B7 %s", tr(lang, "step").data(), step.index + 1, step.count,
                      step.kind.c_str());
   ImGui::PushFont(title_font);
@@ -604,6 +614,23 @@ void Overlay::stepPanel(const OverlayModel& model, std::vector<Command>* out) {
       ImGui::TextUnformatted(item.text.c_str());
     }
   }
+  ImGui::Spacing();
+
+  ImGui::PopTextWrapPos();
+  info_h_ = ImGui::GetCursorPosY();
+  ImGui::EndChild();
+  const float controls_top = ImGui::GetCursorPosY();
+  stepControls(model, out);
+  controls_h_ = ImGui::GetCursorPosY() - controls_top;
+}
+
+void Overlay::stepControls(const OverlayModel& model, std::vector<Command>* out) {
+  const Language lang = settings_.language;
+  const StepView& step = model.step;
+  const float full = ImGui::GetContentRegionAvail().x;
+  const Palette pal = paletteFor(settings_.high_contrast);
+  // Gate state and the result of the last action sit with the controls, so they are never scrolled away.
+  ImGui::PushTextWrapPos(0.0f);
   switch (step.gate) {
     case GateState::None: break;
     case GateState::Open: ImGui::TextColored(pal.ok, "\u2713 %s", tr(lang, "gate_open").data()); break;
@@ -617,8 +644,7 @@ void Overlay::stepPanel(const OverlayModel& model, std::vector<Command>* out) {
     ImGui::TextColored(step.feedback_is_error ? pal.bad : pal.ok, "%s %s", step.feedback_is_error ? "\u2717" : "\u2713",
                        step.feedback.c_str());
   }
-  ImGui::Spacing();
-
+  ImGui::PopTextWrapPos();
   // The step's own controls.
   if (picker_ == "skip" || picker_ == "abort") {
     ImGui::TextUnformatted(tr(lang, picker_ == "skip" ? "skip_why" : "abort_why").data());

@@ -192,6 +192,7 @@ class Overlay {
   bool button(const std::string& name, const std::string& label, float width = 0, bool enabled = true);
   void keypad(const std::string& prefix, bool mask, std::vector<Command>* out, const Command& submit);
   void stepPanel(const OverlayModel& model, std::vector<Command>* out);
+  void stepControls(const OverlayModel& model, std::vector<Command>* out);
   void loginPanel(const OverlayModel& model, std::vector<Command>* out);
   void ordersPanel(const OverlayModel& model, std::vector<Command>* out);
   void settingsPanel(std::vector<Command>* out);
@@ -204,6 +205,8 @@ class Overlay {
   bool settings_open_ = false;
   std::string entry_;          // keypad digits (value, PIN)
   std::string entry_owner_;    // step id / screen the entry belongs to
+  // Step card layout, measured on the previous pass: the text scrolls, the controls always stay on screen.
+  float card_max_h_ = 0, info_h_ = 0, controls_h_ = 0;
   std::string picker_;         // "skip" / "abort" / "sign_off" while its reason list or PIN pad is open
   std::string signer_;         // sign-off: chosen signer
   std::string last_step_;
