@@ -125,6 +125,9 @@ struct Renderer::Impl {
   std::string device_name;
   VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT;
   std::uint32_t queue_index = 0;
+  std::uint32_t api_version = VK_API_VERSION_1_1;  // instance apiVersion, also the device's minimum
+  bool surface_enabled = false;    // VK_KHR_surface on the instance (DeviceRequirements::instance_extensions)
+  bool swapchain_enabled = false;  // VK_KHR_swapchain on the device
 
   vk::CommandPool command_pool;
   VkCommandBuffer frame_cmd = VK_NULL_HANDLE;  // freed with the pool

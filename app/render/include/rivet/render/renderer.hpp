@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,11 +16,38 @@ namespace rivet::render {
 
 enum class PartStyle : std::uint8_t { Normal, Highlight, Ghost, Hidden };
 
+// VK_MAKE_API_VERSION(0, 1, 1, 0): the Vulkan version the renderer itself needs.
+inline constexpr std::uint32_t kVulkanApiVersion1_1 = (1u << 22) | (1u << 12);
+
+// What a caller (desktop window, OpenXR runtime) needs from the Vulkan instance and device. Handles travel as
+// integers so no Vulkan type leaks out of app/render. Whichever way the instance and device were created, the
+// renderer owns them and destroys them (XR_KHR_vulkan_enable2 hands that duty to the application).
+struct DeviceRequirements {
+  std::vector<std::string> instance_extensions;  // e.g. platform::Window::requiredInstanceExtensions(); naming
+                                                 // VK_KHR_surface also makes VK_KHR_swapchain a device requirement
+  std::vector<std::string> device_extensions;    // e.g. what xrGetVulkanDeviceExtensionsKHR lists
+  std::uint32_t min_api_version = kVulkanApiVersion1_1;  // instance and device; never below 1.1
+  // VkPhysicalDevice to use, one of the instance's devices (so only meaningful with create_instance returning an
+  // instance the caller already knows); 0 = the renderer picks (or select_physical_device does). Set at most one.
+  std::uint64_t physical_device = 0;
+  // Called once right after the instance exists, with the VkInstance; returns the VkPhysicalDevice to use
+  // (xrGetVulkanGraphicsDevice2KHR). Returning 0 fails Renderer::create().
+  std::function<std::uint64_t(std::uint64_t instance)> select_physical_device;
+  // Creates the instance instead of vkCreateInstance (xrCreateVulkanInstanceKHR): called once with the renderer's
+  // fully filled VkInstanceCreateInfo (layers, extensions, validation pNext chain); returns the VkInstance.
+  std::function<core::Result<std::uint64_t>(const void* vk_instance_create_info)> create_instance;
+  // Creates the device instead of vkCreateDevice (xrCreateVulkanDeviceKHR): called once with the chosen
+  // VkPhysicalDevice and the renderer's fully filled VkDeviceCreateInfo (one graphics queue, extensions).
+  std::function<core::Result<std::uint64_t>(std::uint64_t physical_device, const void* vk_device_create_info)>
+      create_device;
+};
+
 struct RendererOptions {
   bool enable_validation = true;  // VK_LAYER_KHRONOS_validation + debug messenger (tests: always on)
   bool prefer_software = false;   // pick lavapipe even if a GPU exists (for reproducible tests)
   bool enable_sync_validation = false;  // also the layer's synchronization checks (hazards); slower, tests use it
   int msaa_samples = 4;  // 4 (anti-aliased) or 1 (cheaper on CPU rasterisers); falls back to 1 if unsupported
+  DeviceRequirements requirements;  // extensions, version, device choice, instance/device creation hooks
 };
 
 struct ViewSetup {
