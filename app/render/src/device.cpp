@@ -377,11 +377,13 @@ core::Status Renderer::Impl::pickDevice(const RendererOptions& options) {
   alloc.commandPool = pool;
   alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   alloc.commandBufferCount = 1;
-  RIVET_VK_TRY(vkAllocateCommandBuffers(ctx.device, &alloc, &frame_cmd));
-  VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  VkFence fence = VK_NULL_HANDLE;
-  RIVET_VK_TRY(vkCreateFence(ctx.device, &fence_info, nullptr, &fence));
-  frame_fence = vk::Fence(ctx.device, fence);
+  for (FrameSlot& slot : slots) {  // one command buffer and fence per frame in flight
+    RIVET_VK_TRY(vkAllocateCommandBuffers(ctx.device, &alloc, &slot.cmd));
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence = VK_NULL_HANDLE;
+    RIVET_VK_TRY(vkCreateFence(ctx.device, &fence_info, nullptr, &fence));
+    slot.fence = vk::Fence(ctx.device, fence);
+  }
   core::log::info("render: using " + device_name + " (" + std::to_string(samples) + "x MSAA)");
   return {};
 }
