@@ -45,8 +45,9 @@ void Renderer::Impl::drawParts(VkCommandBuffer cmd, bool (*include)(PartStyle)) 
   }
 }
 
-void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const ViewSetup& view, const FrameDesc& frame,
-                                bool draw_model, bool any_highlight, bool any_ghost) {
+void Renderer::Impl::recordView(VkCommandBuffer cmd, VkDescriptorSet frame_set, RenderTarget& target,
+                                const ViewSetup& view, const FrameDesc& frame, bool draw_model, bool any_highlight,
+                                bool any_ghost) {
   const auto w = static_cast<std::uint32_t>(target.width);
   const auto h = static_cast<std::uint32_t>(target.height);
   const VkViewport viewport{0, 0, static_cast<float>(w), static_cast<float>(h), 0, 1};
@@ -169,6 +170,8 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, RenderTarget& target, const
                      VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
                      VK_ACCESS_COLOR_ATTACHMENT_READ_BIT | VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT);
   }
+  target.rendered = true;
+  if (target.swapchain && target.swapchain->acquired) recordPresentCopy(cmd, target);
 }
 
 }  // namespace rivet::render

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "renderer_impl.hpp"
@@ -56,59 +57,42 @@ core::Status Renderer::Impl::createDescriptors() {
   RIVET_VK_TRY(vkCreatePipelineLayout(device, &layout_info, nullptr, &pipeline_layout));
   layout = vk::PipelineLayout(device, pipeline_layout);
 
+  // Per-target sets are freed when a target is destroyed; retired targets hold theirs a little longer.
+  constexpr std::uint32_t kTargetSets = 2 * kMaxTargets;
   const std::array<VkDescriptorPoolSize, 3> sizes{{
-      {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, 1},
-      {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1},
-      {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 2 * kMaxTargets},
+      {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, kFramesInFlight},
+      {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kFramesInFlight},
+      {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 2 * kTargetSets},
   }};
   VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-  pool_info.maxSets = 1 + kMaxTargets;
+  pool_info.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
+  pool_info.maxSets = kFramesInFlight + kTargetSets;
   pool_info.poolSizeCount = static_cast<std::uint32_t>(sizes.size());
   pool_info.pPoolSizes = sizes.data();
   VkDescriptorPool pool = VK_NULL_HANDLE;
   RIVET_VK_TRY(vkCreateDescriptorPool(device, &pool_info, nullptr, &pool));
   descriptor_pool = vk::DescriptorPool(device, pool);
 
-  VkDescriptorSetAllocateInfo alloc{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
-  alloc.descriptorPool = pool;
-  alloc.descriptorSetCount = 1;
-  const VkDescriptorSetLayout frame_layout = frame_set_layout.get();
-  alloc.pSetLayouts = &frame_layout;
-  RIVET_VK_TRY(vkAllocateDescriptorSets(device, &alloc, &frame_set));
-
-  auto params = vk::createBuffer(ctx, sizeof(FrameParams), VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT, true);
-  if (!params) return params.error();
-  frame_params = std::move(*params);
-  return writeStyles({});
+  writeStyles({});
+  for (FrameSlot& slot : slots) {
+    VkDescriptorSetAllocateInfo alloc{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+    alloc.descriptorPool = pool;
+    alloc.descriptorSetCount = 1;
+    const VkDescriptorSetLayout frame_layout = frame_set_layout.get();
+    alloc.pSetLayouts = &frame_layout;
+    RIVET_VK_TRY(vkAllocateDescriptorSets(device, &alloc, &slot.frame_set));
+    auto params = vk::createBuffer(ctx, sizeof(FrameParams), VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT, true);
+    if (!params) return params.error();
+    slot.params = std::move(*params);
+    if (auto s = uploadFrameData(slot, FrameParams{}); !s) return s;
+  }
+  return {};
 }
 
-// Uploads one style per part (missing => Normal) into the SSBO, growing it (and rewriting set 0) when needed.
-core::Status Renderer::Impl::writeStyles(const std::vector<PartStyle>& frame_styles) {
-  const size_t count = std::max<size_t>(parts.size(), 1);
-  const VkDeviceSize bytes = count * sizeof(std::uint32_t);
-  if (!part_styles.buffer || part_styles.size < bytes) {
-    auto buffer = vk::createBuffer(ctx, bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, true);
-    if (!buffer) return buffer.error();
-    part_styles = std::move(*buffer);
-    const VkDescriptorBufferInfo params_info{frame_params.buffer.get(), 0, sizeof(FrameParams)};
-    const VkDescriptorBufferInfo styles_info{part_styles.buffer.get(), 0, VK_WHOLE_SIZE};
-    std::array<VkWriteDescriptorSet, 2> writes{};
-    for (auto& w : writes) {
-      w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
-      w.dstSet = frame_set;
-      w.descriptorCount = 1;
-    }
-    writes[0].dstBinding = 0;
-    writes[0].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER;
-    writes[0].pBufferInfo = &params_info;
-    writes[1].dstBinding = 1;
-    writes[1].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    writes[1].pBufferInfo = &styles_info;
-    vkUpdateDescriptorSets(ctx.device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
-  }
-  // A Normal part takes the style of its nearest styled assembly ancestor: only ancestors without triangles of
-  // their own (assembly nodes) pass their style down, so styling "gearbox" styles its pieces, while styling one link
-  // of a kinematic chain (each link the parent of the next) styles that link only. Explicit child styles win.
+// A Normal part takes the style of its nearest styled assembly ancestor: only ancestors without triangles of
+// their own (assembly nodes) pass their style down, so styling "gearbox" styles its pieces, while styling one link
+// of a kinematic chain (each link the parent of the next) styles that link only. Explicit child styles win.
+void Renderer::Impl::writeStyles(const std::vector<PartStyle>& frame_styles) {
   styles.assign(parts.size(), PartStyle::Normal);
   for (size_t i = 0; i < parts.size(); ++i) {
     PartStyle style = i < frame_styles.size() ? frame_styles[i] : PartStyle::Normal;
@@ -120,9 +104,37 @@ core::Status Renderer::Impl::writeStyles(const std::vector<PartStyle>& frame_sty
     }
     styles[i] = style;
   }
-  auto* out = static_cast<std::uint32_t*>(part_styles.mapped);
+}
+
+// One style per part (missing => Normal) into the slot's SSBO, growing it (and rewriting the slot's set 0) when
+// needed; the slot's previous frame has finished, so its buffers and set are free to change.
+core::Status Renderer::Impl::uploadFrameData(FrameSlot& slot, const FrameParams& params) {
+  const size_t count = std::max<size_t>(styles.size(), 1);
+  const VkDeviceSize bytes = count * sizeof(std::uint32_t);
+  if (!slot.part_styles.buffer || slot.part_styles.size < bytes) {
+    auto buffer = vk::createBuffer(ctx, bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, true);
+    if (!buffer) return buffer.error();
+    slot.part_styles = std::move(*buffer);
+    const VkDescriptorBufferInfo params_info{slot.params.buffer.get(), 0, sizeof(FrameParams)};
+    const VkDescriptorBufferInfo styles_info{slot.part_styles.buffer.get(), 0, VK_WHOLE_SIZE};
+    std::array<VkWriteDescriptorSet, 2> writes{};
+    for (auto& w : writes) {
+      w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+      w.dstSet = slot.frame_set;
+      w.descriptorCount = 1;
+    }
+    writes[0].dstBinding = 0;
+    writes[0].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER;
+    writes[0].pBufferInfo = &params_info;
+    writes[1].dstBinding = 1;
+    writes[1].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[1].pBufferInfo = &styles_info;
+    vkUpdateDescriptorSets(ctx.device, static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
+  }
+  auto* out = static_cast<std::uint32_t*>(slot.part_styles.mapped);
   out[0] = 0;
   for (size_t i = 0; i < styles.size(); ++i) out[i] = styleCode(styles[i]);
+  std::memcpy(slot.params.mapped, &params, sizeof(params));
   return {};
 }
 

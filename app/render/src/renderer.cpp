@@ -1,4 +1,4 @@
-// Renderer's public API: creation, targets, model and background, UI, frames, readback, masks, handles.
+// Renderer's public API: creation, targets, model and background, UI, readback, masks, handles (frames: lifecycle.cpp).
 #include "rivet/render/renderer.hpp"
 
 #include <algorithm>
@@ -24,6 +24,9 @@ void checkImGuiVkResult(VkResult result) {
 }  // namespace
 
 Renderer::Impl::~Impl() {
+  if (open_frame.open) {
+    if (auto s = endFrame(); !s) core::log::warn("render: finishing the open frame: " + s.error().describe());
+  }
   if (device_owner.device != VK_NULL_HANDLE) vkDeviceWaitIdle(device_owner.device);
   shutdownUi();
 }
@@ -108,6 +111,10 @@ core::Status Renderer::setModel(const content::Model& model) {
                              "render: setModel", "re-import the model; its part table is corrupt");
     }
   }
+  if (m.open_frame.recorded) {
+    return core::makeError("setModel() between renderFrame() and endFrame()", "render: setModel",
+                           "call setModel() between frames");
+  }
   RIVET_VK_TRY(vkDeviceWaitIdle(m.ctx.device));
   const VkDeviceSize vertex_bytes = model.vertices.size_bytes();
   const VkDeviceSize index_bytes = model.indices.size_bytes();
@@ -155,13 +162,16 @@ core::Status Renderer::setModel(const content::Model& model) {
     m.parts.push_back(whole);
   }
   m.has_model = true;
-  return m.writeStyles({});
+  m.writeStyles({});
+  return {};
 }
 
 core::Status Renderer::setBackground(int target, const core::Image& image) {
   Impl& m = *impl_;
-  if (target < 0 || static_cast<size_t>(target) >= m.targets.size()) {
-    return core::makeError("no such render target", targetWhere(target), "use an id from createOffscreenTarget/importTarget");
+  RenderTarget* found = m.findTarget(target);
+  if (found == nullptr) {
+    return core::makeError("no such render target", targetWhere(target),
+                           "use an id from createOffscreenTarget/importTarget/createSwapchainTarget");
   }
   if (image.empty() || (image.format != core::PixelFormat::Rgba8 && image.format != core::PixelFormat::Bgr8) ||
       image.pixels.size() < image.stride() * static_cast<size_t>(image.height)) {
@@ -171,16 +181,13 @@ core::Status Renderer::setBackground(int target, const core::Image& image) {
   if (image.width > kMaxTargetSize || image.height > kMaxTargetSize) {
     return core::makeError("background image is larger than 16384 pixels", targetWhere(target), "downscale it");
   }
-  RenderTarget& t = *m.targets[static_cast<size_t>(target)];
-  if (auto s = m.uploadBackground(t, image); !s) return s;
-  t.has_background = true;
+  if (auto s = m.uploadBackground(*found, image); !s) return s;
+  found->has_background = true;
   return {};
 }
 
 void Renderer::clearBackground(int target) {
-  if (target >= 0 && static_cast<size_t>(target) < impl_->targets.size()) {
-    impl_->targets[static_cast<size_t>(target)]->has_background = false;
-  }
+  if (RenderTarget* t = impl_->findTarget(target); t != nullptr) t->has_background = false;
 }
 
 core::Status Renderer::initUi() {
@@ -212,7 +219,7 @@ core::Status Renderer::initUi() {
   info.DescriptorPool = pool;
   info.Subpass = 0;
   info.MinImageCount = 2;
-  info.ImageCount = kMaxUiTargetsPerFrame;
+  info.ImageCount = kUiBufferSlots;
   info.MSAASamples = VK_SAMPLE_COUNT_1_BIT;
   info.Allocator = nullptr;
   info.CheckVkResultFn = checkImGuiVkResult;
@@ -235,98 +242,18 @@ void Renderer::shutdownUi() {
   impl_->shutdownUi();
 }
 
-core::Status Renderer::renderFrame(const FrameDesc& frame) {
-  Impl& m = *impl_;
-  const core::Stopwatch total;
-  if (frame.views.empty()) {
-    return core::makeError("frame has no views", "render: renderFrame", "add one ViewSetup per target to draw");
-  }
-  std::vector<bool> used(m.targets.size(), false);
-  for (const auto& view : frame.views) {
-    if (view.target < 0 || static_cast<size_t>(view.target) >= m.targets.size()) {
-      return core::makeError("view refers to a render target that does not exist", targetWhere(view.target),
-                             "create the target with createOffscreenTarget/importTarget first");
-    }
-    if (used[static_cast<size_t>(view.target)]) {
-      return core::makeError("two views render into the same target", targetWhere(view.target),
-                             "give each view its own target");
-    }
-    used[static_cast<size_t>(view.target)] = true;
-    const auto finite = [](const core::Mat4f& matrix) {
-      return std::all_of(matrix.m.begin(), matrix.m.end(), [](float v) { return std::isfinite(v); });
-    };
-    if (!finite(view.T_view_model) || !finite(view.projection)) {
-      return core::makeError("view matrix contains NaN or infinity", targetWhere(view.target),
-                             "check the pose (T_camera_machine) and camera intrinsics before rendering");
-    }
-  }
-  if (m.has_model && frame.part_styles.size() > m.parts.size()) {
-    return core::makeError("frame has " + std::to_string(frame.part_styles.size()) + " part styles but the model has " +
-                               std::to_string(m.parts.size()) + " parts",
-                           "render: renderFrame", "pass at most one style per model part");
-  }
-  if (frame.draw_ui) {
-    if (!m.ui_ready) {
-      return core::makeError("draw_ui is set but the UI is not initialised", "render: renderFrame",
-                             "call Renderer::initUi() once after creating the ImGui context");
-    }
-    const ImDrawData* draw_data = ImGui::GetCurrentContext() != nullptr ? ImGui::GetDrawData() : nullptr;
-    if (draw_data == nullptr || !draw_data->Valid) {
-      return core::makeError("draw_ui is set but there is no ImGui draw data", "render: renderFrame",
-                             "call ImGui::Render() before renderFrame()");
-    }
-    if (frame.views.size() > kMaxUiTargetsPerFrame) {
-      return core::makeError("the UI can be drawn into at most 8 targets per frame", "render: renderFrame",
-                             "draw the UI into fewer views");
-    }
-  }
-  if (auto s = m.writeStyles(frame.part_styles); !s) return s;
-  const bool any_highlight =
-      std::any_of(m.styles.begin(), m.styles.end(), [](PartStyle s) { return s == PartStyle::Highlight; });
-  const bool any_ghost = std::any_of(m.styles.begin(), m.styles.end(), [](PartStyle s) { return s == PartStyle::Ghost; });
-  FrameParams params{{frame.model_opacity, static_cast<float>(frame.time_s), any_highlight ? 1.0f : 0.0f, 0.0f}};
-  std::memcpy(m.frame_params.mapped, &params, sizeof(params));
-  const bool draw_model = frame.model_visible && m.has_model;
-
-  const core::Stopwatch record;
-  RIVET_VK_TRY(vkResetCommandBuffer(m.frame_cmd, 0));
-  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  RIVET_VK_TRY(vkBeginCommandBuffer(m.frame_cmd, &begin));
-  for (const auto& view : frame.views) {
-    RenderTarget& t = *m.targets[static_cast<size_t>(view.target)];
-    if (t.background_pending) m.recordBackgroundUpload(m.frame_cmd, t);
-  }
-  for (const auto& view : frame.views) {
-    m.recordView(m.frame_cmd, *m.targets[static_cast<size_t>(view.target)], view, frame, draw_model, any_highlight,
-                 any_ghost);
-  }
-  RIVET_VK_TRY(vkEndCommandBuffer(m.frame_cmd));
-  m.stats.record_ms = record.elapsedMs();
-
-  const core::Stopwatch wait;
-  const VkFence fence = m.frame_fence.get();
-  RIVET_VK_TRY(vkResetFences(m.ctx.device, 1, &fence));
-  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  submit.commandBufferCount = 1;
-  submit.pCommandBuffers = &m.frame_cmd;
-  RIVET_VK_TRY(vkQueueSubmit(m.ctx.queue, 1, &submit, fence));
-  RIVET_VK_TRY(vkWaitForFences(m.ctx.device, 1, &fence, VK_TRUE, UINT64_MAX));
-  m.stats.submit_wait_ms = wait.elapsedMs();
-  for (const auto& view : frame.views) {
-    m.targets[static_cast<size_t>(view.target)]->rendered = true;
-    m.targets[static_cast<size_t>(view.target)]->background_pending = false;
-  }
-  m.stats.total_ms = total.elapsedMs();
-  return {};
-}
-
 core::Result<core::Image> Renderer::readback(int target) {
   Impl& m = *impl_;
-  if (target < 0 || static_cast<size_t>(target) >= m.targets.size()) {
-    return core::makeError("no such render target", targetWhere(target), "use an id from createOffscreenTarget/importTarget");
+  RenderTarget* found = m.findTarget(target);
+  if (found == nullptr) {
+    return core::makeError("no such render target", targetWhere(target),
+                           "use an id from createOffscreenTarget/importTarget/createSwapchainTarget");
   }
-  RenderTarget& t = *m.targets[static_cast<size_t>(target)];
+  if (m.open_frame.recorded) {
+    return core::makeError("readback() between renderFrame() and endFrame()", targetWhere(target),
+                           "call endFrame() first: the frame's work is submitted there");
+  }
+  RenderTarget& t = *found;
   if (!t.rendered) {
     return core::makeError("target has not been rendered yet", targetWhere(target), "call renderFrame() first");
   }

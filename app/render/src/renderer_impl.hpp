@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "rivet/core/clock.hpp"
 #include "rivet/render/renderer.hpp"
 #include "vk_util.hpp"
 
@@ -21,7 +22,10 @@ inline constexpr VkFormat kDepthFormat = VK_FORMAT_D32_SFLOAT;
 inline constexpr VkFormat kIdFormat = VK_FORMAT_R32G32B32A32_UINT;  // part index + 1, packed view normal, view depth
 inline constexpr VkFormat kMaskFormat = VK_FORMAT_R8_UNORM;
 inline constexpr std::uint32_t kMaxTargets = 64;
-inline constexpr std::uint32_t kMaxUiTargetsPerFrame = 8;  // ImGui backend vertex buffers cycle over this many slots
+inline constexpr std::uint32_t kMaxUiTargetsPerFrame = 8;
+inline constexpr std::uint32_t kFramesInFlight = 2;
+// ImGui backend vertex buffers cycle over this many slots: no frame in flight still reads the one reused.
+inline constexpr std::uint32_t kUiBufferSlots = kMaxUiTargetsPerFrame * kFramesInFlight;
 inline constexpr int kMaxTargetSize = 16384;
 inline constexpr float kDarkGreyLinear = 0.0212f;          // sRGB 40/255
 
@@ -73,7 +77,68 @@ struct PipelineSpec {
 };
 
 
-// One render target: the renderer's own images for every pass, plus the external image when imported.
+// Owns a VkSurfaceKHR (destroyed with the instance's vkDestroySurfaceKHR).
+class SurfaceOwner {
+ public:
+  SurfaceOwner() = default;
+  ~SurfaceOwner() {
+    if (surface_ != VK_NULL_HANDLE) vkDestroySurfaceKHR(instance_, surface_, nullptr);
+  }
+  SurfaceOwner(const SurfaceOwner&) = delete;
+  SurfaceOwner& operator=(const SurfaceOwner&) = delete;
+  void adopt(VkInstance instance, VkSurfaceKHR surface) {
+    instance_ = instance;
+    surface_ = surface;
+  }
+  [[nodiscard]] VkSurfaceKHR get() const { return surface_; }
+
+ private:
+  VkInstance instance_ = VK_NULL_HANDLE;
+  VkSurfaceKHR surface_ = VK_NULL_HANDLE;
+};
+
+// A window's swapchain behind a render target. Member order is destruction order in reverse: the swapchain goes
+// before the surface it was made for.
+struct SwapchainState {
+  SurfaceOwner surface;
+  vk::Swapchain swapchain;
+  VkFormat format = VK_FORMAT_UNDEFINED;
+  VkColorSpaceKHR color_space = VK_COLOR_SPACE_SRGB_NONLINEAR_KHR;
+  VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;
+  std::vector<VkImage> images;                                 // owned by the swapchain
+  std::vector<vk::Semaphore> render_finished;                  // one per image: present waits on it
+  std::array<vk::Semaphore, kFramesInFlight> image_available;  // one per frame slot: the frame's submit waits
+  vk::ImageAlloc bgra;          // B8G8R8A8_UNORM swapchains: colour blitted to B8G8R8A8_SRGB, then copied as bytes
+  int requested_width = 0;      // last size asked for (used where the surface has no current extent)
+  int requested_height = 0;
+  bool minimised = false;       // resizeSwapchain(0, 0): not acquired until resized again
+  bool needs_recreate = false;  // out of date / suboptimal: recreated at the next beginFrame()
+  bool acquired = false;        // an image is acquired in the open frame
+  bool drawn = false;           // ...and the frame's commands already copy the picture into it
+  std::uint32_t image_index = 0;
+};
+
+enum class SlotState : std::uint8_t { Idle, Recording, Submitted };
+
+// One of the kFramesInFlight frames: its command buffer, fence and the per-frame buffers the host writes.
+struct FrameSlot {
+  VkCommandBuffer cmd = VK_NULL_HANDLE;  // freed with the pool
+  vk::Fence fence;                       // signalled when the slot's submitted work is done
+  std::uint64_t serial = 0;              // frame last recorded in this slot
+  SlotState state = SlotState::Idle;
+  VkDescriptorSet frame_set = VK_NULL_HANDLE;  // set 0: this slot's params and part styles
+  vk::BufferAlloc params;
+  vk::BufferAlloc part_styles;
+};
+
+// A host-visible staging buffer for background pixels and the last frame that copies out of it.
+struct BackgroundStaging {
+  vk::BufferAlloc buffer;
+  std::uint64_t busy_until = 0;
+};
+
+// One render target: the renderer's own images for every pass, plus the external image when imported and the
+// swapchain when presenting to a window.
 struct RenderTarget {
   int width = 0;
   int height = 0;
@@ -86,16 +151,20 @@ struct RenderTarget {
   vk::Framebuffer scene_fb;
   vk::Framebuffer overlay_fb;
   vk::Framebuffer ui_fb;
-  VkDescriptorSet set = VK_NULL_HANDLE;  // background, id
+  VkDescriptorSet set = VK_NULL_HANDLE;  // background, id (freed by Impl::releaseTarget)
   vk::ImageAlloc background;
-  vk::BufferAlloc background_staging;  // host-visible, reused while the size fits
-  bool background_pending = false;     // staged pixels not yet copied into `background`
+  std::array<BackgroundStaging, kFramesInFlight> background_staging;  // reused while the size fits
+  int pending_staging = -1;           // index of staged pixels not yet copied into `background`, else -1
+  std::uint32_t pending_width = 0;    // size of those pixels
+  std::uint32_t pending_height = 0;
   bool has_background = false;
-  bool rendered = false;
+  bool rendered = false;              // `color` holds a picture (TRANSFER_SRC_OPTIMAL)
+  std::uint64_t last_used_serial = 0; // last frame whose commands use the target's images
   vk::BufferAlloc readback;     // host-visible, width*height*4 bytes
   VkImage external = VK_NULL_HANDLE;
   VkFormat external_format = VK_FORMAT_UNDEFINED;
   vk::ImageAlloc readback_image;  // imported targets: external image converted back to R8G8B8A8_SRGB
+  std::unique_ptr<SwapchainState> swapchain;
 };
 
 struct Renderer::Impl {
@@ -125,19 +194,28 @@ struct Renderer::Impl {
   std::string device_name;
   VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT;
   std::uint32_t queue_index = 0;
+  std::uint32_t api_version = VK_API_VERSION_1_1;  // instance apiVersion, also the device's minimum
+  bool surface_enabled = false;    // VK_KHR_surface on the instance (DeviceRequirements::instance_extensions)
+  bool swapchain_enabled = false;  // VK_KHR_swapchain on the device
 
   vk::CommandPool command_pool;
-  VkCommandBuffer frame_cmd = VK_NULL_HANDLE;  // freed with the pool
-  vk::Fence frame_fence;
+  std::array<FrameSlot, kFramesInFlight> slots;
+  std::uint64_t last_serial = 0;  // frames recorded so far (serial of the newest)
+  struct OpenFrame {
+    bool open = false;      // between beginFrame() and endFrame()
+    bool recorded = false;  // renderFrame() has recorded into it
+    std::uint64_t serial = 0;
+    std::vector<RenderTarget*> acquired;  // swapchain targets with an image acquired (may be retired meanwhile)
+    double wait_ms = 0;
+    double record_ms = 0;
+  } open_frame;
+  core::Stopwatch frame_clock;  // started by beginFrame()
   vk::Sampler linear_sampler;
   vk::Sampler nearest_sampler;
   vk::DescriptorSetLayout frame_set_layout;   // set 0: frame params (UBO), part styles (SSBO)
   vk::DescriptorSetLayout target_set_layout;  // set 1: background, id
   vk::PipelineLayout layout;
   vk::DescriptorPool descriptor_pool;
-  VkDescriptorSet frame_set = VK_NULL_HANDLE;
-  vk::BufferAlloc frame_params;
-  vk::BufferAlloc part_styles;
 
   vk::RenderPass id_pass;
   vk::RenderPass scene_pass;
@@ -163,7 +241,9 @@ struct Renderer::Impl {
   bool has_model = false;
   std::vector<PartStyle> styles;  // of the last frame, one per part
 
-  std::vector<std::unique_ptr<RenderTarget>> targets;
+  std::vector<std::unique_ptr<RenderTarget>> targets;  // by id; null = free id
+  // Destroyed targets kept until the frame serial with them completes.
+  std::vector<std::pair<std::uint64_t, std::unique_ptr<RenderTarget>>> retired;
 
   struct MaskTarget {
     int width = 0;
@@ -187,14 +267,43 @@ struct Renderer::Impl {
   core::Status createRenderPasses();
   core::Status createPipelines();
   core::Result<vk::Pipeline> createPipeline(const PipelineSpec& spec);
-  core::Result<int> addTarget(int width, int height, VkImage external, VkFormat external_format);
-  core::Status writeStyles(const std::vector<PartStyle>& frame_styles);
+  core::Result<int> addTarget(int width, int height, VkImage external, VkFormat external_format,
+                              std::unique_ptr<SwapchainState> swapchain = nullptr);
+  // (Re)creates the size-dependent images and framebuffers of a target not in use by the GPU.
+  core::Status createTargetImages(RenderTarget& t, int width, int height);
+  [[nodiscard]] RenderTarget* findTarget(int target) const;
+  // Resolves the frame styles (inheritance from assemblies) into `styles`; written to the GPU per frame.
+  void writeStyles(const std::vector<PartStyle>& frame_styles);
+  // Writes params and `styles` into the slot's buffers (grown, and set 0 rewritten, when needed).
+  core::Status uploadFrameData(FrameSlot& slot, const FrameParams& params);
+
+  // Frame slots: serials count recorded frames; a serial's slot is serial % kFramesInFlight.
+  [[nodiscard]] bool isComplete(std::uint64_t serial);  // its work is done (or it was never submitted)
+  core::Status waitSerial(std::uint64_t serial);        // blocks until isComplete (never for one being recorded)
+  core::Status waitAllSlots();
+  core::Result<FrameSlot*> startSlot(std::uint64_t serial);  // waits for the slot's previous frame, begins its cmd
+  core::Status submitSlot(FrameSlot& slot, const std::vector<VkSemaphore>& waits,
+                          const std::vector<VkSemaphore>& signals);
+  core::Status recordFrame(VkCommandBuffer cmd, FrameSlot& slot, const FrameDesc& frame);
+  core::Status validateFrame(const FrameDesc& frame) const;
+  core::Status endFrame();
+  void collectRetired();
+  void releaseTarget(std::unique_ptr<RenderTarget> t);
+
+  // Swapchains (swapchain.cpp).
+  core::Status createSwapchain(RenderTarget& t);  // (re)creates at the surface's current extent; waits for idle
+  // Acquires the next image into the open frame; false when there is none to draw into this frame.
+  bool acquireImage(RenderTarget& t, FrameSlot& slot);
+  // Copies the target's picture into its acquired image (dark grey when it has none) and leaves it for present.
+  void recordPresentCopy(VkCommandBuffer cmd, RenderTarget& t);
+  core::Status present(const std::vector<RenderTarget*>& swapchains);
+
   // Push constants of one view: the model's dequantisation folded into both matrices (model.vert).
   [[nodiscard]] ViewConstants viewConstants(const ViewSetup& view) const;
   core::Status uploadBackground(RenderTarget& t, const core::Image& image);
-  void recordBackgroundUpload(VkCommandBuffer cmd, RenderTarget& t);
-  void recordView(VkCommandBuffer cmd, RenderTarget& target, const ViewSetup& view, const FrameDesc& frame,
-                  bool draw_model, bool any_highlight, bool any_ghost);
+  core::Status recordBackgroundUpload(VkCommandBuffer cmd, RenderTarget& t, std::uint64_t serial);
+  void recordView(VkCommandBuffer cmd, VkDescriptorSet frame_set, RenderTarget& target, const ViewSetup& view,
+                  const FrameDesc& frame, bool draw_model, bool any_highlight, bool any_ghost);
   void drawParts(VkCommandBuffer cmd, bool (*include)(PartStyle)) const;
   void shutdownUi();  // releases the ImGui backend (process-global) if this renderer initialised it
 };

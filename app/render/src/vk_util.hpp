@@ -67,6 +67,8 @@ using DescriptorSetLayout = Handle<VkDescriptorSetLayout, vkDestroyDescriptorSet
 using DescriptorPool = Handle<VkDescriptorPool, vkDestroyDescriptorPool>;
 using CommandPool = Handle<VkCommandPool, vkDestroyCommandPool>;
 using Fence = Handle<VkFence, vkDestroyFence>;
+using Semaphore = Handle<VkSemaphore, vkDestroySemaphore>;
+using Swapchain = Handle<VkSwapchainKHR, vkDestroySwapchainKHR>;
 using ShaderModule = Handle<VkShaderModule, vkDestroyShaderModule>;
 
 // What the helpers below need to know about the device.

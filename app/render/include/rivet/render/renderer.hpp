@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,11 +16,38 @@ namespace rivet::render {
 
 enum class PartStyle : std::uint8_t { Normal, Highlight, Ghost, Hidden };
 
+// VK_MAKE_API_VERSION(0, 1, 1, 0): the Vulkan version the renderer itself needs.
+inline constexpr std::uint32_t kVulkanApiVersion1_1 = (1u << 22) | (1u << 12);
+
+// What a caller (desktop window, OpenXR runtime) needs from the Vulkan instance and device. Handles travel as
+// integers so no Vulkan type leaks out of app/render. Whichever way the instance and device were created, the
+// renderer owns them and destroys them (XR_KHR_vulkan_enable2 hands that duty to the application).
+struct DeviceRequirements {
+  std::vector<std::string> instance_extensions;  // e.g. platform::Window::requiredInstanceExtensions(); naming
+                                                 // VK_KHR_surface also makes VK_KHR_swapchain a device requirement
+  std::vector<std::string> device_extensions;    // e.g. what xrGetVulkanDeviceExtensionsKHR lists
+  std::uint32_t min_api_version = kVulkanApiVersion1_1;  // instance and device; never below 1.1
+  // VkPhysicalDevice to use, one of the instance's devices (so only meaningful with create_instance returning an
+  // instance the caller already knows); 0 = the renderer picks (or select_physical_device does). Set at most one.
+  std::uint64_t physical_device = 0;
+  // Called once right after the instance exists, with the VkInstance; returns the VkPhysicalDevice to use
+  // (xrGetVulkanGraphicsDevice2KHR). Returning 0 fails Renderer::create().
+  std::function<std::uint64_t(std::uint64_t instance)> select_physical_device;
+  // Creates the instance instead of vkCreateInstance (xrCreateVulkanInstanceKHR): called once with the renderer's
+  // fully filled VkInstanceCreateInfo (layers, extensions, validation pNext chain); returns the VkInstance.
+  std::function<core::Result<std::uint64_t>(const void* vk_instance_create_info)> create_instance;
+  // Creates the device instead of vkCreateDevice (xrCreateVulkanDeviceKHR): called once with the chosen
+  // VkPhysicalDevice and the renderer's fully filled VkDeviceCreateInfo (one graphics queue, extensions).
+  std::function<core::Result<std::uint64_t>(std::uint64_t physical_device, const void* vk_device_create_info)>
+      create_device;
+};
+
 struct RendererOptions {
   bool enable_validation = true;  // VK_LAYER_KHRONOS_validation + debug messenger (tests: always on)
   bool prefer_software = false;   // pick lavapipe even if a GPU exists (for reproducible tests)
   bool enable_sync_validation = false;  // also the layer's synchronization checks (hazards); slower, tests use it
   int msaa_samples = 4;  // 4 (anti-aliased) or 1 (cheaper on CPU rasterisers); falls back to 1 if unsupported
+  DeviceRequirements requirements;  // extensions, version, device choice, instance/device creation hooks
 };
 
 struct ViewSetup {
@@ -50,11 +78,30 @@ struct NativeHandles {
   std::uint32_t queue_index = 0;
 };
 
-// Per-frame timing of the last renderFrame() (CPU wall time; on lavapipe the GPU work is CPU work too).
+// Per-frame timing of the last frame (CPU wall time; on lavapipe the GPU work is CPU work too). For a
+// renderFrame() on its own: recording, then submit until its fence signals, then the whole call. For a
+// beginFrame()/renderFrame()/endFrame() frame: recording, the time spent blocked on the GPU (waiting for the
+// frame two back to finish, acquiring images, submit and present), and beginFrame() to the end of endFrame().
 struct FrameStats {
   double record_ms = 0;  // building the command buffer (includes ImGui vertex upload)
-  double submit_wait_ms = 0;  // queue submit until the fence signals
+  double submit_wait_ms = 0;  // blocked on the GPU: queue submit until the fence signals (see above)
   double total_ms = 0;
+};
+
+// One target as beginFrame() found it. Offscreen and imported targets are always acquired; a swapchain target is
+// not when its window is minimised (size 0) or its image could not be acquired this frame: leave it out of the
+// frame's views (a view of it is skipped). width/height is the size to render at this frame (a swapchain follows
+// its window, so it may change from frame to frame).
+struct AcquiredTarget {
+  int target = -1;
+  int width = 0;
+  int height = 0;
+  bool acquired = false;
+};
+
+struct FrameBegin {
+  std::uint64_t frame_index = 0;        // increases by one per frame (a renderFrame() on its own counts too)
+  std::vector<AcquiredTarget> targets;  // every live target, ascending ids
 };
 
 class Renderer {
@@ -73,6 +120,26 @@ class Renderer {
   // compositors expect); afterwards the image is in VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL. Its previous
   // contents are discarded. The caller keeps ownership and must keep it alive while the target is used.
   core::Result<int> importTarget(std::uint64_t vk_image, std::uint32_t vk_format, int width, int height);
+  // A window's swapchain (needs VK_KHR_surface and the window's surface extension in
+  // RendererOptions::requirements.instance_extensions). Takes ownership of the VkSurfaceKHR (as uint64, created on
+  // nativeHandles().instance) and destroys it with the target, also when this call fails. Colour format
+  // B8G8R8A8_SRGB (else R8G8B8A8_SRGB, B8G8R8A8_UNORM, R8G8B8A8_UNORM), sRGB colour space; what reaches the
+  // screen equals readback() (a _UNORM swapchain receives the sRGB-encoded bytes, as desktop compositors expect).
+  // vsync: FIFO; else MAILBOX, IMMEDIATE, FIFO, whichever the surface offers first. The size is the surface's
+  // current extent where it has one, else width x height. Drawn between beginFrame() and endFrame() only; after
+  // endFrame() its images are in VK_IMAGE_LAYOUT_PRESENT_SRC_KHR and presented.
+  core::Result<int> createSwapchainTarget(std::uint64_t vk_surface, int width, int height, bool vsync);
+  // Recreates the swapchain (and the target's images) for a new window size; call between frames, e.g. on a
+  // framebuffer resize event. 0 x 0 means minimised: beginFrame() reports the target not acquired until a later
+  // resize with a real size. Out-of-date or suboptimal swapchains found while acquiring or presenting are
+  // recreated by the renderer itself, at the surface's current extent.
+  core::Status resizeSwapchain(int target, int width, int height);
+  // Whether this renderer's queue can present to the surface (false without VK_KHR_surface on the instance).
+  bool supportsPresent(std::uint64_t vk_surface) const;
+  // Offscreen, imported or swapchain target; its id becomes free for reuse. GPU work still using it is left to
+  // finish first (a swapchain waits for the queue to go idle, presentation included); inside a frame it stays
+  // alive until that frame's work is done. Unknown ids are ignored.
+  void destroyTarget(int target);
   core::Status setModel(const content::Model& model);  // uploads once; parts drawn per style
   // Camera image (Rgba8 or Bgr8, sRGB-encoded) stretched to the target; none => dark grey. The pixels are copied
   // now (the caller may reuse `image`) and reach the GPU inside the next renderFrame() that draws the target.
@@ -81,11 +148,22 @@ class Renderer {
   // Call once after the ImGui context exists and fonts are added: uploads the font atlas (ImGui Vulkan backend).
   // The ImGui backend is process-global: only one Renderer may have the UI initialised at a time.
   core::Status initUi();
-  // Releases the ImGui backend; call before ImGui::DestroyContext() (the destructor calls it too, which is
-  // only safe while the ImGui context that was current at initUi() still exists).
+  // Releases the ImGui backend; call between frames and before ImGui::DestroyContext() (the destructor calls it
+  // too, which is only safe while the ImGui context that was current at initUi() still exists).
   void shutdownUi();
-  core::Status renderFrame(const FrameDesc& frame);  // records, submits and waits (call from one thread)
-  core::Result<core::Image> readback(int target);    // Rgba8, sRGB-encoded, top row first
+  // Frame lifecycle, two frames in flight: beginFrame() waits until the frame two back has finished on the GPU
+  // (not the previous one) and acquires every swapchain target's next image; renderFrame() records the frame
+  // (once per frame); endFrame() submits it and presents the swapchain targets (an acquired swapchain target that
+  // renderFrame() did not draw shows its previous picture again). Offscreen and imported targets are written when
+  // the frame's work runs: call endFrame() before handing an imported image back (xrReleaseSwapchainImage); a
+  // readback() after endFrame() waits for that work. Between renderFrame() and endFrame(), readback(),
+  // setModel() and resizeSwapchain() are refused; setBackground() then applies to the next frame.
+  core::Result<FrameBegin> beginFrame();
+  // Outside beginFrame()/endFrame(): records, submits and waits, as a frame of its own (headless runs, tests);
+  // swapchain targets cannot be drawn that way. Inside: records into the frame begun (call from one thread).
+  core::Status renderFrame(const FrameDesc& frame);
+  core::Status endFrame();
+  core::Result<core::Image> readback(int target);    // Rgba8, sRGB-encoded, top row first (swapchains too)
   // Model coverage mask (Gray8: 255 where any part not Hidden in the last frame's styles covers the pixel
   // centre, else 0), for silhouette IoU tests. No multisampling.
   core::Result<core::Image> renderMask(const ViewSetup& view, int width, int height);
