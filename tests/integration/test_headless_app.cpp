@@ -78,7 +78,7 @@ class HeadlessApp : public ::testing::Test {
     synth_ = run(synth);
     const std::string app = std::string(RIVET_APP) + " --headless --validation --pack " RIVET_SAMPLE_PACK " --camera " +
                             (work_ / "camera").string() + " --calib " + (work_ / "camera" / "camera.yaml").string() +
-                            " --out " + (work_ / "out").string() + " --lang fr --step-every 3";
+                            " --out " + (work_ / "out").string() + " --lang fr --step-every 3 --simulate normal";
     app_ = run(app);
   }
   static void TearDownTestSuite() {

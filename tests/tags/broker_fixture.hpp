@@ -128,6 +128,15 @@ class Broker {
     throw std::runtime_error("mosquitto did not open port " + std::to_string(port_));
   }
 
+  // A broker crash or a cut cable: SIGKILL, so no will message (Sparkplug NDEATH) goes out and values only age.
+  void crash() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  // A clean shutdown: mosquitto sends the clients' wills (the node's NDEATH marks its tags Bad) before it exits.
   void stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);

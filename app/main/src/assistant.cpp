@@ -1,57 +1,26 @@
-// Wiring of one AR assistant session: loads the pack, then per frame tracks, updates procedure and tags, renders.
+// Wiring of one AR assistant session: pack, records, tag source, tracking thread; update at camera rate, render per view.
 #include "assistant.hpp"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <random>
 
 #include "rivet/core/clock.hpp"
 #include "rivet/core/log.hpp"
 #include "rivet/procedure/procedure.hpp"
 #include "rivet/tags/format.hpp"
+#include "rivet/tags/simulator.hpp"
 #include "rivet/tracking/camera_io.hpp"
 
 namespace rivet::app {
 namespace {
 
-constexpr double kNearM = 0.03;
-constexpr double kFarM = 30.0;
+using core::Language;
 
-procedure::Language procLang(ui::Language l) { return l == ui::Language::Fr ? procedure::Language::Fr : procedure::Language::En; }
-tags::Language tagLang(ui::Language l) { return l == ui::Language::Fr ? tags::Language::Fr : tags::Language::En; }
-
-std::string kindLabel(procedure::StepKind kind, ui::Language lang) {
-  const bool fr = lang == ui::Language::Fr;
-  switch (kind) {
-    case procedure::StepKind::Instruction: return fr ? "Instruction" : "Instruction";
-    case procedure::StepKind::Lockout: return fr ? "Consignation" : "Lockout/tagout";
-    case procedure::StepKind::Check: return fr ? "Contr\u00f4le" : "Check";
-    case procedure::StepKind::Measurement: return fr ? "Relev\u00e9 de mesure" : "Measurement";
-    case procedure::StepKind::TagGate: return fr ? "V\u00e9rification en direct" : "Live check";
-    case procedure::StepKind::Decision: return fr ? "D\u00e9cision" : "Decision";
-    case procedure::StepKind::Call: return fr ? "Sous-proc\u00e9dure" : "Sub-procedure";
-    case procedure::StepKind::SignOff: return fr ? "Visa" : "Sign-off";
-    case procedure::StepKind::Quiz: return fr ? "Quiz" : "Quiz";
-  }
-  return "";
-}
-
-std::string actionLabel(procedure::Action a, ui::Language lang) {
-  const bool fr = lang == ui::Language::Fr;
-  switch (a) {
-    case procedure::Action::Confirm: return fr ? "Confirmer" : "Confirm";
-    case procedure::Action::Pass: return fr ? "Conforme" : "Pass";
-    case procedure::Action::Fail: return fr ? "Non conforme" : "Fail";
-    case procedure::Action::EnterValue: return fr ? "Saisir la valeur" : "Enter value";
-    case procedure::Action::Choose: return fr ? "Choisir" : "Choose";
-    case procedure::Action::Answer: return fr ? "R\u00e9pondre" : "Answer";
-    case procedure::Action::SignOff: return fr ? "Viser" : "Sign off";
-    case procedure::Action::Back: return fr ? "Retour" : "Back";
-    case procedure::Action::Skip: return fr ? "Passer" : "Skip";
-    case procedure::Action::Abort: return fr ? "Abandonner" : "Abort";
-    case procedure::Action::Hint: return fr ? "Indice" : "Hint";
-  }
-  return "";
-}
+std::string tr(Language l, std::string_view key) { return std::string(ui::tr(l, key)); }
 
 ui::GateState uiGate(procedure::GateState g) {
   switch (g) {
@@ -83,42 +52,61 @@ procedure::Quality procQuality(tags::Quality q) {
   return procedure::Quality::Bad;
 }
 
-core::Result<procedure::Procedure> loadProcedure(const content::Pack& pack, const std::string& wanted_id) {
-  std::vector<procedure::Procedure> library;
-  for (const auto& file : pack.procedure_files) {
-    auto text = content::readTextFile(file);
-    if (!text.ok()) return text.error();
-    auto parsed = procedure::parseProcedure(*text, file.string());
-    if (!parsed.ok()) return parsed.error();
-    library.push_back(std::move(*parsed));
-  }
-  if (library.empty()) {
-    return core::makeError("the pack has no procedure", (pack.root / "procedures").string(),
-                           "add a procedures/*.yaml file");
-  }
-  const procedure::Procedure* chosen = nullptr;
-  for (const auto& p : library) {
-    if (wanted_id.empty() ? p.type != "training" : p.id == wanted_id) {
-      chosen = &p;
-      break;
-    }
-  }
-  if (chosen == nullptr) {
-    std::string ids;
-    for (const auto& p : library) ids += (ids.empty() ? "" : ", ") + p.id;
-    return core::makeError("procedure '" + wanted_id + "' is not in the pack", pack.root.string(),
-                           "choose one of: " + ids);
-  }
-  return procedure::resolveCalls(*chosen, library);
+bool allows(const procedure::StepView& v, procedure::Action a) {
+  return std::find(v.allowed.begin(), v.allowed.end(), a) != v.allowed.end();
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Numbers as the reader writes them: 1,5 in French, 1.5 in English.
+std::string fmtIn(double v, Language lang) {
+  std::string s = fmt(v);
+  if (lang == Language::Fr) std::replace(s.begin(), s.end(), '.', ',');
+  return s;
+}
+
+CommandRecord recordOf(const ui::Command& c, const session::ActionResult& r) {
+  CommandRecord rec;
+  rec.command = c.name;
+  rec.arg = c.name == "pin" || c.name == "sign_off" ? std::string() : c.arg;  // never log secrets
+  if (c.name == "sign_off") rec.arg = c.arg2;
+  rec.accepted = r.accepted;
+  rec.outcome = r.outcome;
+  rec.seq = r.ack ? r.ack->seq : 0;
+  rec.from_step = r.from_step;
+  rec.to_step = r.to_step;
+  rec.message = r.message.en;
+  return rec;
+}
+
+std::string randomSecret() {
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 24; ++i) s += static_cast<char>('a' + rd() % 26);
+  return s;
 }
 
 }  // namespace
+
+Assistant::~Assistant() {
+  worker_.reset();
+  if (!preview_secret_.empty() && !options_.db_file.empty()) {
+    records_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(options_.db_file.parent_path(), ec);
+  }
+}
 
 core::Result<std::unique_ptr<Assistant>> Assistant::create(const AssistantOptions& options, Display& display,
                                                           int frame_width, int frame_height) {
   std::unique_ptr<Assistant> a(new Assistant());
   a->options_ = options;
   a->display_ = &display;
+  const std::int64_t now_ns = core::wallClockNs();
 
   content::PackLoadOptions pack_options;
   pack_options.public_key_pem = options.pack_key;
@@ -142,25 +130,41 @@ core::Result<std::unique_ptr<Assistant>> Assistant::create(const AssistantOption
     if (!adapted.ok()) return adapted.error();
     camera = std::move(adapted);
   }
+  if (camera->width != frame_width || camera->height != frame_height) {
+    return core::makeError("the camera gives " + std::to_string(frame_width) + "x" + std::to_string(frame_height) +
+                               " frames but the calibration is for " + std::to_string(camera->width) + "x" +
+                               std::to_string(camera->height),
+                           options.calib_file.string(), "use the camera.yaml made for this camera and resolution");
+  }
   a->camera_ = *camera;
 
   auto tracker = tracking::Tracker::create(a->pack_.marker_map, a->camera_);
   if (!tracker.ok()) return tracker.error();
-  a->tracker_.emplace(std::move(*tracker));
 
-  auto proc = loadProcedure(a->pack_, options.procedure_id);
-  if (!proc.ok()) return proc.error();
-  for (const auto& step : proc->steps) {
-    for (const auto* list : {&step.highlight_parts, &step.ghost_parts}) {
-      for (const auto& part : *list) {
-        if (a->model_.findPart(part) < 0) {
-          return core::makeError("step '" + step.id + "' names part '" + part + "' which the model does not have",
-                                 proc->source, "use a part id of " + a->pack_.model_path.filename().string());
+  auto library = session::ProcedureLibrary::load(options.pack_dir);
+  if (!library.ok()) return library.error();
+  a->library_ = std::move(*library);
+  if (a->library_.all().empty()) {
+    return core::makeError("the pack has no procedure", (options.pack_dir / "procedures").string(),
+                           "add a procedures/*.yaml file");
+  }
+  for (const auto& p : a->library_.all()) {
+    for (const auto& step : p.steps) {
+      for (const auto* list : {&step.highlight_parts, &step.ghost_parts}) {
+        for (const auto& part : *list) {
+          if (a->model_.findPart(part) < 0) {
+            return core::makeError("step '" + step.id + "' names part '" + part + "' which the model does not have",
+                                   p.source + ":" + std::to_string(step.line),
+                                   "use a part id of " + a->pack_.model_path.filename().string());
+          }
         }
       }
     }
   }
-  a->engine_.emplace(std::move(*proc));
+  if (!options.procedure_id.empty()) {
+    auto chosen = a->library_.resolved(options.procedure_id);
+    if (!chosen.ok()) return chosen.error();
+  }
 
   if (!a->pack_.tags_file.empty()) {
     auto bindings = tags::loadBindings(a->pack_.tags_file);
@@ -168,20 +172,73 @@ core::Result<std::unique_ptr<Assistant>> Assistant::create(const AssistantOption
     a->bindings_ = std::move(*bindings);
   }
   a->store_ = std::make_unique<tags::TagStore>(a->bindings_);
-  const auto scenario = tags::parseScenario(options.scenario);
-  if (!scenario) {
-    return core::makeError("unknown plant scenario '" + options.scenario + "'", "--scenario",
-                           "use one of " + std::string(tags::scenarioNames()));
+  if (options.broker) {
+    auto source = tags::makeBrokerSource(*options.broker, a->bindings_, *a->store_);
+    if (!source.ok()) return source.error();
+    a->source_ = std::move(*source);
+  } else if (options.simulate) {
+    const auto scenario = tags::parseScenario(*options.simulate);
+    if (!scenario) {
+      return core::makeError("unknown plant scenario '" + *options.simulate + "'", "--simulate",
+                             "use one of " + std::string(tags::scenarioNames()));
+    }
+    a->source_ = tags::makeSimulatorSource(a->bindings_, *scenario, options.seed, now_ns);
   }
-  tags::SimulatorOptions sim_options;
-  sim_options.seed = options.seed;
-  a->simulator_ = std::make_unique<tags::SimulatedSource>(a->bindings_, sim_options);
-  a->epoch_ns_ = core::wallClockNs();
-  a->simulator_->setScenario(*scenario, a->epoch_ns_);
   a->alarms_ = std::make_unique<tags::AlarmEngine>(a->bindings_);
+
+  // Records: the technician's journal, or a throw-away one for previews (nothing of a preview is a record).
+  std::string pack_hash;
+  if (auto h = session::hashPack(options.pack_dir); h.ok()) {
+    pack_hash = *h;
+  } else {
+    return h.error();
+  }
+  records::StoreOptions store_options;
+  const bool preview = options.step_every_frames > 0;
+  if (preview) {
+    char tmpl[] = "/tmp/rivet-preview-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return core::makeError("cannot create a temporary folder", "/tmp");
+    a->options_.db_file = std::filesystem::path(tmpl) / "preview.db";
+    store_options.durable = false;
+    store_options.kdf.n = 1u << 10;
+  }
+  std::error_code ec;
+  if (a->options_.db_file.has_parent_path()) std::filesystem::create_directories(a->options_.db_file.parent_path(), ec);
+  auto records = records::Store::open(a->options_.db_file.string(), store_options);
+  if (!records.ok()) return records.error();
+  a->records_.emplace(std::move(*records));
+  std::vector<session::WorkOrder> orders;
+  if (!options.work_orders.empty()) {
+    auto loaded = session::loadWorkOrders(options.work_orders);
+    if (!loaded.ok()) return loaded.error();
+    for (const auto& o : *loaded) {
+      if (a->library_.find(o.procedure_id) == nullptr) {
+        return core::makeError("work order " + o.number + " names procedure '" + o.procedure_id +
+                                   "' which the pack does not have",
+                               options.work_orders.string(), "use one of: " + a->library_.ids());
+      }
+    }
+    orders = std::move(*loaded);
+  }
+  a->session_ = std::make_unique<session::TechnicianSession>(*a->records_, a->library_, std::move(orders),
+                                                             session::TechnicianOptions{pack_hash, options.device_id});
+  if (preview) {
+    a->preview_secret_ = randomSecret();
+    if (auto u = a->records_->addUser("preview", procedure::Role::Admin, a->preview_secret_, now_ns); !u.ok()) return u.error();
+    (void)a->session_->login("preview", a->preview_secret_, now_ns);
+    std::string id = options.procedure_id;
+    if (id.empty()) {
+      auto first = a->library_.resolved("");
+      if (!first.ok()) return first.error();
+      id = first->id;
+    }
+    auto started = a->session_->startProcedure(id, now_ns);
+    if (!started.accepted) return core::makeError(started.message.en, options.pack_dir.string());
+  }
 
   render::RendererOptions ropts;
   ropts.enable_validation = options.validation;
+  ropts.requirements = display.requirements();
   auto renderer = render::Renderer::create(ropts);
   if (!renderer.ok()) return renderer.error();
   a->renderer_ = std::move(*renderer);
@@ -193,11 +250,63 @@ core::Result<std::unique_ptr<Assistant>> Assistant::create(const AssistantOption
   if (auto st = a->renderer_->initUi(); !st.ok()) return st.error();
 
   if (auto st = display.attach(*a->renderer_, a->camera_); !st.ok()) return st.error();
+  a->worker_ = std::make_unique<TrackingWorker>(std::move(*tracker), a->camera_);
   return a;
 }
 
-void Assistant::feedTags(std::int64_t now_ns) {
-  simulator_->step(*store_, now_ns);
+tags::SourceStatus Assistant::sourceStatus() const {
+  if (!source_) return tags::SourceStatus{false, "none", "", 0};
+  return source_->status();
+}
+
+bool Assistant::dataOk(std::int64_t now_ns) const {
+  if (!source_) return bindings_.tags.empty();
+  if (!source_->status().connected) return false;
+  for (const auto& b : bindings_.tags) {
+    if (store_->freshness(b.id, now_ns) != tags::Freshness::Fresh) return false;
+  }
+  return true;
+}
+
+std::string Assistant::screenName() const {
+  switch (session_->stage()) {
+    case session::Stage::Login: return "login";
+    case session::Stage::Choose: return "orders";
+    default: return "step";
+  }
+}
+
+std::string Assistant::stepId() const {
+  const procedure::Engine* e = session_->engine();
+  if (e == nullptr || e->finished() || e->aborted()) return "";
+  return e->currentStepId();
+}
+
+std::string Assistant::gateName(std::int64_t now_ns) const {
+  const procedure::Engine* e = session_->engine();
+  if (e == nullptr) return "none";
+  return procedure::toString(e->view(now_ns).gate);
+}
+
+std::string Assistant::gateReason(std::int64_t now_ns) const {
+  const procedure::Engine* e = session_->engine();
+  if (e == nullptr) return "";
+  return e->view(now_ns).gate_reason.en;
+}
+
+UpdateRecord Assistant::update(TrackedFrame frame, std::int64_t now_ns) {
+  UpdateRecord rec;
+  rec.seq = frame.seq;
+  rec.file = frame.frame.name;
+  rec.track = frame.track;
+  rec.tracking_ms = frame.tracking_ms;
+  rec.undistort_ms = frame.undistort_ms;
+  track_ = frame.track;
+  background_ = std::move(frame.background);
+  background_dirty_ = true;
+
+  core::Stopwatch watch;
+  if (source_) source_->poll(*store_, now_ns);
   for (const auto& event : alarms_->evaluate(*store_, now_ns)) {
     core::log::warn("alarm " + std::string(tags::toString(event.kind)) + ": " + event.alarm.key + " " +
                     event.alarm.message_en);
@@ -207,81 +316,257 @@ void Assistant::feedTags(std::int64_t now_ns) {
     if (!value || !value->present) continue;
     auto number = tags::asNumber(value->value);
     if (!number) continue;
-    procedure::Event e;
-    e.type = procedure::EventType::Tag;
-    e.time_ns = now_ns;
-    e.tag = {binding.id, *number, procQuality(value->quality), value->source_time_ns};
-    engine_->apply(e);
+    session_->observe({binding.id, *number, procQuality(value->quality), value->source_time_ns}, now_ns);
   }
+  ++updates_;
+  if (options_.step_every_frames > 0 && updates_ % options_.step_every_frames == 0) autopilot(now_ns, rec.autopilot);
+  rec.tags_ms = watch.elapsedMs();
+
+  const std::string step = stepId();
+  if (step != last_step_logged_) {
+    const procedure::Engine* e = session_->engine();
+    if (e != nullptr && e->finished()) {
+      core::log::info("procedure " + e->procedure().id + " finished");
+    } else if (e != nullptr && !step.empty()) {
+      const auto v = e->view(now_ns);
+      core::log::info("step " + std::to_string(v.index + 1) + "/" + std::to_string(v.count) + ": " + v.title.en);
+    }
+    last_step_logged_ = step;
+  }
+  return rec;
 }
 
-void Assistant::autopilot(std::int64_t now_ns) {
-  const procedure::StepView view = engine_->view(now_ns);
-  if (view.finished || view.aborted) return;
+// Preview autopilot: does what the step asks, as a technician would, through the same session calls.
+void Assistant::autopilot(std::int64_t now_ns, std::vector<CommandRecord>& out) {
+  const procedure::Engine* engine = session_->engine();
+  if (engine == nullptr || engine->finished() || engine->aborted()) return;
+  const procedure::StepView view = engine->view(now_ns);
   procedure::Event e;
-  e.time_ns = now_ns;
-  e.step_id = view.step_id;
+  ui::Command c{"confirm", "", ""};
   switch (view.kind) {
-    case procedure::StepKind::Lockout: {
-      e.type = procedure::EventType::Confirm;
+    case procedure::StepKind::Lockout:
       for (const auto& p : view.isolation_points) {
         if (!p.confirmed) {
           e.target = p.point.id;
+          c = {"point", p.point.id, ""};
           break;
         }
       }
       break;
-    }
     case procedure::StepKind::Measurement:
       e.type = procedure::EventType::Value;
       e.value = view.measurement ? view.measurement->nominal : 0.0;
+      c = {"value", fmt(e.value), ""};
       break;
     case procedure::StepKind::Decision:
       e.type = procedure::EventType::Choose;
       if (!view.choices.empty()) e.target = view.choices.front().id;
+      c = {"choose", e.target, ""};
       break;
-    case procedure::StepKind::SignOff:
-      e.type = procedure::EventType::SignOff;
-      e.user = "preview";
-      e.role = view.sign_roles.empty() ? procedure::Role::Technician : view.sign_roles.front();
-      break;
-    case procedure::StepKind::Quiz: {
+    case procedure::StepKind::SignOff: {
+      const auto r = session_->signOff("preview", preview_secret_, now_ns);
+      out.push_back(recordOf({"sign_off", "", "preview"}, r));
+      return;
+    }
+    case procedure::StepKind::Quiz:
       e.type = procedure::EventType::Answer;
       for (size_t i = 0; i < view.options.size(); ++i) {
         if (view.options[i].correct) e.answer = static_cast<int>(i);
       }
+      c = {"answer", std::to_string(e.answer), ""};
       break;
-    }
     default:
-      e.type = procedure::EventType::Confirm;
-      e.passed = true;
       break;
   }
-  const procedure::Transition t = engine_->apply(e);
-  if (!t.accepted) core::log::debug("preview autopilot: step " + view.step_id + " not completed: " + t.reason.en);
-  followLockout(t, now_ns);
+  const auto r = session_->act(e, now_ns);
+  if (!r.accepted) core::log::debug("preview autopilot: step " + view.step_id + " not completed: " + r.message.en);
+  followLockout(r);
+  out.push_back(recordOf(c, r));
 }
 
 // The built-in simulator stands in for the plant: when the technician completes the lockout step the cell's
 // energies go to zero, and they come back once a later step removes the locks (a step whose id says so).
-void Assistant::followLockout(const procedure::Transition& t, std::int64_t now_ns) {
-  if (!t.accepted || t.from_step == t.to_step) return;
-  const procedure::Procedure& proc = engine_->procedure();
-  const int from = proc.indexOf(t.from_step);
+void Assistant::followLockout(const session::ActionResult& r) {
+  if (source_ == nullptr || source_->simulator() == nullptr || !r.accepted || r.from_step == r.to_step) return;
+  const procedure::Engine* engine = session_->engine();
+  if (engine == nullptr) return;
+  const procedure::Procedure& proc = engine->procedure();
+  const int from = proc.indexOf(r.from_step);
   if (from < 0) return;
   const procedure::Step& left = proc.steps[static_cast<size_t>(from)];
   const bool removal = left.id.find("remov") != std::string::npos || left.id.find("restor") != std::string::npos ||
                        left.id.find("unlock") != std::string::npos;
+  const std::int64_t now_ns = core::wallClockNs();
   if (left.kind == procedure::StepKind::Lockout && !removal) {
-    simulator_->setScenario(tags::Scenario::Lockout, now_ns);
+    source_->simulator()->setScenario(tags::Scenario::Lockout, now_ns);
   } else if (removal) {
-    simulator_->setScenario(tags::Scenario::Normal, now_ns);
+    source_->simulator()->setScenario(tags::Scenario::Normal, now_ns);
   }
+}
+
+void Assistant::feedback(const session::ActionResult& r) {
+  feedback_ = r.message;
+  feedback_error_ = !r.accepted || r.outcome == "fail" || r.outcome == "out_of_tolerance";
+  feedback_step_ = stepId();
+  if (r.outcome == "in_tolerance") feedback_ = {"In tolerance", "Dans la tolérance"};
+  if (r.outcome == "out_of_tolerance" && feedback_.empty()) feedback_ = {"Out of tolerance", "Hors tolérance"};
+  if (r.outcome == "resumed") feedback_ = {std::string(ui::tr(Language::En, "resumed")), std::string(ui::tr(Language::Fr, "resumed"))};
+}
+
+CommandRecord Assistant::handle(const ui::Command& c, std::int64_t now_ns) {
+  session::ActionResult r;
+  auto simple = [&](procedure::EventType type) {
+    procedure::Event e;
+    e.type = type;
+    return e;
+  };
+  const std::string& n = c.name;
+  if (n == "login_user") {
+    selected_user_ = c.arg;
+    login_message_.clear();
+    r.accepted = true;
+    r.outcome = "selected";
+  } else if (n == "pin") {
+    const std::string user = c.arg2.empty() ? selected_user_ : c.arg2;
+    r = session_->login(user, c.arg, now_ns);
+    login_message_ = r.accepted ? "" : r.message.get(overlay_->settings().language);
+    if (r.accepted) selected_user_.clear();
+    if (r.accepted && session_->stage() == session::Stage::Choose && !options_.procedure_id.empty()) {
+      r = session_->startProcedure(options_.procedure_id, now_ns);
+    }
+  } else if (n == "logout") {
+    session_->logout();
+    selected_user_.clear();
+    r.accepted = true;
+    r.outcome = "logout";
+  } else if (n == "order") {
+    r = session_->startOrder(c.arg, now_ns);
+  } else if (n == "procedure") {
+    r = session_->startProcedure(c.arg, now_ns);
+  } else if (n == "new_session") {
+    session_->newSession();
+    r.accepted = true;
+    r.outcome = "new_session";
+  } else if (n == "confirm" || n == "pass") {
+    r = session_->act(simple(procedure::EventType::Confirm), now_ns);
+  } else if (n == "fail") {
+    auto e = simple(procedure::EventType::Confirm);
+    e.passed = false;
+    r = session_->act(e, now_ns);
+  } else if (n == "point") {
+    auto e = simple(procedure::EventType::Confirm);
+    e.target = c.arg;
+    r = session_->act(e, now_ns);
+  } else if (n == "value") {
+    std::string text = c.arg;
+    std::replace(text.begin(), text.end(), ',', '.');
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end == nullptr || *end != '\0') {
+      r.outcome = "rejected";
+      r.message = {"'" + c.arg + "' is not a number", "« " + c.arg + " » n'est pas un nombre"};
+    } else {
+      auto e = simple(procedure::EventType::Value);
+      e.value = v;
+      r = session_->act(e, now_ns);
+    }
+  } else if (n == "choose") {
+    auto e = simple(procedure::EventType::Choose);
+    e.target = c.arg;
+    r = session_->act(e, now_ns);
+  } else if (n == "answer") {
+    auto e = simple(procedure::EventType::Answer);
+    e.answer = std::atoi(c.arg.c_str());
+    r = session_->act(e, now_ns);
+  } else if (n == "hint" || n == "back") {
+    r = session_->act(simple(n == "hint" ? procedure::EventType::Hint : procedure::EventType::Back), now_ns);
+  } else if (n == "skip" || n == "abort") {
+    auto e = simple(n == "skip" ? procedure::EventType::Skip : procedure::EventType::Abort);
+    e.reason = c.arg;
+    r = session_->act(e, now_ns);
+  } else if (n == "sign_off") {
+    r = session_->signOff(c.arg2, c.arg, now_ns);
+  } else if (n == "ack_alarm") {
+    const auto& user = session_->user();
+    if (!user) {
+      r.outcome = "rejected";
+      r.message = {"log in to acknowledge alarms", "identifiez-vous pour acquitter les alarmes"};
+    } else {
+      auto st = alarms_->acknowledge(c.arg, user->name, procedure::toString(user->role), now_ns);
+      r.accepted = st.ok();
+      r.outcome = st.ok() ? "acknowledged" : "rejected";
+      if (!st.ok()) r.message = {st.error().message, st.error().message};
+    }
+  } else if (n == "language" || n == "text_scale" || n == "high_contrast") {
+    ui::UiSettings s = overlay_->settings();
+    if (n == "language") s.language = c.arg == "en" ? Language::En : Language::Fr;
+    if (n == "text_scale") s.text_scale = std::clamp(static_cast<float>(std::atof(c.arg.c_str())), 0.5f, 3.0f);
+    if (n == "high_contrast") s.high_contrast = c.arg == "1";
+    auto st = overlay_->applySettings(s);
+    r.accepted = st.ok();
+    r.outcome = st.ok() ? "settings" : "rejected";
+    if (!st.ok()) r.message = {st.error().describe(), st.error().describe()};
+    if (overlay_->takeFontsChanged()) {
+      renderer_->shutdownUi();
+      if (auto ui = renderer_->initUi(); !ui.ok()) r.message = {ui.error().describe(), ui.error().describe()};
+    }
+  } else if (n == "repeat") {
+    r.accepted = true;
+    r.outcome = "repeat";
+  } else {
+    r.outcome = "unknown";
+  }
+  if (n != "login_user" && n != "language" && n != "text_scale" && n != "high_contrast" && n != "logout") feedback(r);
+  followLockout(r);
+  return recordOf(c, r);
+}
+
+core::Result<RenderRecord> Assistant::render(const DisplayFrame& frame, const ui::Input& input, std::int64_t now_ns,
+                                             double dt_s) {
+  RenderRecord rec;
+  if (!frame.should_render) return rec;
+  core::Stopwatch watch;
+  const auto commands = overlay_->frame(overlayModel(now_ns), input, frame.ui_width, frame.ui_height, dt_s);
+  rec.ui_ms = watch.elapsedMs();
+  if (!commands.empty()) {
+    watch.reset();
+    for (const auto& c : commands) rec.commands.push_back(handle(c, now_ns));
+    rec.session_ms = watch.elapsedMs();
+    // The frame shows what the commands did (never a stale panel after a press).
+    watch.reset();
+    overlay_->frame(overlayModel(now_ns), ui::Input{input.pointer_valid, input.x, input.y, input.pointer_down, 0, {}, {}, {}},
+                    frame.ui_width, frame.ui_height, 0);
+    rec.ui_ms += watch.elapsedMs();
+  }
+  rec.screen = screenName();
+  rec.step_id = stepId();
+  rec.gate = gateName(now_ns);
+  rec.gate_reason = gateReason(now_ns);
+  rec.user = session_->user() ? session_->user()->name : "";
+  rec.data_ok = dataOk(now_ns);
+
+  watch.reset();
+  render::FrameDesc desc;
+  for (const auto& view : frame.views) {
+    if (background_dirty_ && background_.width > 0) {
+      if (auto st = renderer_->setBackground(view.target, background_); !st.ok()) return st.error();
+    }
+    desc.views.push_back({core::Mat4f::fromPose(view.T_view_camera * track_.T_camera_machine), view.projection, view.target});
+  }
+  background_dirty_ = false;
+  desc.part_styles = partStyles();
+  desc.model_visible = track_.tracked && session_->stage() == session::Stage::Running;
+  desc.draw_ui = true;
+  if (auto st = renderer_->renderFrame(desc); !st.ok()) return st.error();
+  rec.render_ms = watch.elapsedMs();
+  return rec;
 }
 
 std::vector<render::PartStyle> Assistant::partStyles() const {
   std::vector<render::PartStyle> styles(model_.parts.size(), render::PartStyle::Normal);
-  const procedure::StepView view = engine_->view();
+  const procedure::Engine* engine = session_->engine();
+  if (engine == nullptr) return styles;
+  const procedure::StepView view = engine->view();
   if (view.finished) return styles;
   for (const auto& id : view.ghost_parts) {
     if (int i = model_.findPart(id); i >= 0) styles[static_cast<size_t>(i)] = render::PartStyle::Ghost;
@@ -292,144 +577,149 @@ std::vector<render::PartStyle> Assistant::partStyles() const {
   return styles;
 }
 
-ui::OverlayModel Assistant::overlayModel(const tracking::TrackResult& track, std::int64_t now_ns) const {
-  const ui::Language lang = options_.ui.language;
-  const procedure::Language plang = procLang(lang);
+ui::OverlayModel Assistant::overlayModel(std::int64_t now_ns) const {
+  const Language lang = overlay_->settings().language;
   ui::OverlayModel m;
-  m.tracking.tracked = track.tracked;
-  m.tracking.markers_seen = static_cast<int>(track.marker_ids.size());
+  m.tracking.tracked = track_.tracked;
+  m.tracking.markers_seen = static_cast<int>(track_.marker_ids.size());
   m.tracking.markers_in_map = static_cast<int>(pack_.marker_map.markers.size());
-  m.tracking.reprojection_rms_px = track.reprojection_rms_px;
-  m.tracking.registration_error_mm = track.registration_error_mm;
-  m.tracking.frames_since_seen = track.frames_since_seen;
-  m.tracking.ambiguous = !track.tracked && track.ambiguous;
+  m.tracking.reprojection_rms_px = track_.reprojection_rms_px;
+  m.tracking.registration_error_mm = track_.registration_error_mm;
+  m.tracking.frames_since_seen = track_.frames_since_seen;
+  m.tracking.ambiguous = !track_.tracked && track_.ambiguous;
 
-  const procedure::Procedure& proc = engine_->procedure();
-  const procedure::StepView v = engine_->view(now_ns);
-  m.asset = proc.asset_id;
-  m.step.procedure_title = proc.title.get(plang);
-  m.step.index = v.index;
-  m.step.count = v.count;
-  m.step.kind = kindLabel(v.kind, lang);
-  m.step.title = v.title.get(plang);
-  m.step.text = v.text.get(plang);
-  // The pack's French/English part names (parts.yaml), else the CAD name, else the id the procedure gives.
-  for (const auto& id : v.highlight_parts) {
-    m.step.highlighted_parts.push_back(
-        content::partDisplayName(pack_.part_names, model_, id, lang == ui::Language::Fr ? "fr" : "en"));
+  if (const auto& user = session_->user()) {
+    m.user = user->name;
+    m.role = tr(lang, std::string("role_") + procedure::toString(user->role));
   }
-  for (const auto& p : v.isolation_points) {
-    std::string line = p.point.id + " \u2014 " + p.point.name.get(plang);
-    if (!p.point.lock.empty()) line += " (" + std::string(lang == ui::Language::Fr ? "cadenas " : "lock ") + p.point.lock + ")";
-    m.step.checklist.push_back({line, p.confirmed});
+  m.work_order = session_->workOrder();
+  if (source_) {
+    const auto status = source_->status();
+    if (!status.connected) {
+      m.data_banner = tr(lang, status.connection_losses > 0 || !status.last_error.empty() ? "broker_down" : "broker_connecting");
+    }
   }
-  for (const auto& c : v.conditions) {
-    const tags::TagBinding* b = bindings_.find(c.condition.tag);
-    std::string line = b != nullptr ? tags::tagLabel(*b, tagLang(lang)) : c.condition.tag;
-    char buf[96];
-    std::snprintf(buf, sizeof buf, " %s %g %s", procedure::toString(c.condition.op), c.condition.value,
-                  c.condition.unit.c_str());
-    line += buf;
-    if (c.state != procedure::GateState::Ok && !c.reason.empty()) line += " \u2014 " + c.reason.get(plang);
-    m.step.checklist.push_back({line, c.state == procedure::GateState::Ok});
+  switch (session_->stage()) {
+    case session::Stage::Login: {
+      m.screen = ui::Screen::Login;
+      for (const auto& u : session_->users()) m.login.users.push_back(u.name);
+      m.login.selected = selected_user_;
+      m.login.message = login_message_;
+      m.login.badge_scanning = false;
+      break;
+    }
+    case session::Stage::Choose: {
+      m.screen = ui::Screen::Orders;
+      for (const auto& o : session_->orders()) {
+        const procedure::Procedure* p = library_.find(o.procedure_id);
+        m.orders.orders.push_back({o.number, o.asset, o.procedure_id, o.title.empty() && p ? p->title.get(lang) : o.title,
+                                   o.priority, o.due});
+      }
+      for (const auto& p : library_.all()) m.orders.procedures.emplace_back(p.id, p.title.get(lang));
+      if (!feedback_.empty() && feedback_error_) m.orders.message = feedback_.get(lang);
+      break;
+    }
+    default:
+      m.screen = ui::Screen::Step;
+      fillStep(m, now_ns);
+      break;
   }
-  if (v.measurement) {
-    const auto& spec = *v.measurement;
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%s %g %s  [%g \u2026 %g]%s%s", lang == ui::Language::Fr ? "Nominal" : "Nominal",
-                  spec.nominal, spec.unit.c_str(), spec.min, spec.max, spec.instrument.empty() ? "" : "  \u00B7 ",
-                  spec.instrument.c_str());
-    m.step.checklist.push_back({buf, v.last_value.has_value()});
-  }
-  for (const auto& ppe : v.ppe) m.step.checklist.push_back({(lang == ui::Language::Fr ? "EPI : " : "PPE: ") + ppe.get(plang), false});
-  m.step.gate = uiGate(v.gate);
-  // With conditions listed, each line already says why it is not met.
-  if (v.conditions.empty()) m.step.gate_reason = v.gate_reason.get(plang);
-  for (auto a : v.allowed) {
-    if (a == procedure::Action::Abort || a == procedure::Action::Back) continue;
-    m.step.actions.push_back(actionLabel(a, lang));
-  }
-  m.step.finished = v.finished;
 
   for (const auto& b : bindings_.tags) {
     ui::TagRow row;
-    row.label = tags::tagLabel(b, tagLang(lang));
+    row.label = tags::tagLabel(b, lang);
     const auto value = store_->get(b.id);
     row.freshness = uiFreshness(store_->freshness(b.id, now_ns));
-    if (value) row.value_text = tags::formatValue(*value, b, tagLang(lang));
+    if (value) row.value_text = tags::formatValue(*value, b, lang);
     row.age_s = static_cast<double>(store_->ageMs(b.id, now_ns).value_or(0)) / 1000.0;
     for (const auto& alarm : alarms_->shown()) {
       if (alarm.tag_id == b.id && alarm.active) {
         row.alarm = true;
-        row.alarm_text = lang == ui::Language::Fr ? alarm.message_fr : alarm.message_en;
+        row.alarm_text = lang == Language::Fr ? alarm.message_fr : alarm.message_en;
       }
     }
     m.tags.push_back(std::move(row));
   }
   for (const auto& alarm : alarms_->shown()) {
-    if (!alarm.active) continue;
-    const std::string& text = lang == ui::Language::Fr ? alarm.message_fr : alarm.message_en;
+    const std::string& text = lang == Language::Fr ? alarm.message_fr : alarm.message_en;
     char value[64];
     std::snprintf(value, sizeof value, " (%.1f)", alarm.value);
-    m.alarms.push_back(std::string(tags::severityText(alarm.severity, tagLang(lang))) + " \u2014 " + text + value);
+    const std::string line = std::string(tags::severityText(alarm.severity, lang)) + " \u2014 " + text + value;
+    if (alarm.active) m.alarms.push_back(line);
+    m.alarm_rows.push_back({alarm.key, line, alarm.acknowledged, session_->user().has_value() && !alarm.acknowledged});
   }
   return m;
 }
 
-core::Result<FrameRecord> Assistant::processFrame(const core::Image& image, std::int64_t capture_time_ns, int index,
-                                                  const std::string& name) {
-  if (image.width != camera_.width || image.height != camera_.height) {
-    return core::makeError("frame is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
-                               " but the calibration is for " + std::to_string(camera_.width) + "x" +
-                               std::to_string(camera_.height),
-                           name, "use the camera.yaml made for this camera and resolution");
+void Assistant::fillStep(ui::OverlayModel& m, std::int64_t now_ns) const {
+  const Language lang = overlay_->settings().language;
+  const procedure::Engine* engine = session_->engine();
+  if (engine == nullptr) return;
+  const procedure::Procedure& proc = engine->procedure();
+  const procedure::StepView v = engine->view(now_ns);
+  m.asset = proc.asset_id;
+  ui::StepView& s = m.step;
+  s.procedure_title = proc.title.get(lang);
+  s.index = v.index;
+  s.count = v.count;
+  s.step_id = v.finished || v.aborted ? "" : v.step_id;
+  s.kind = tr(lang, std::string("kind_") + procedure::toString(v.kind));
+  s.title = v.title.get(lang);
+  s.text = v.text.get(lang);
+  s.finished = v.finished || v.aborted;
+  s.aborted = v.aborted;
+  // The pack's French/English part names (parts.yaml), else the CAD name, else the id the procedure gives.
+  for (const auto& id : v.highlight_parts) {
+    s.highlighted_parts.push_back(content::partDisplayName(pack_.part_names, model_, id, lang == Language::Fr ? "fr" : "en"));
   }
-  FrameRecord rec;
-  rec.frame = index;
-  rec.file = name;
-  const std::int64_t now_ns = epoch_ns_ + capture_time_ns;
-  const double dt_s = last_frame_ns_ < 0 ? 1.0 / 30 : static_cast<double>(now_ns - last_frame_ns_) / 1e9;
-  last_frame_ns_ = now_ns;
-
-  core::Stopwatch watch;
-  rec.track = tracker_->process(image, capture_time_ns);
-  rec.tracking_ms = watch.elapsedMs();
-
-  watch.reset();
-  feedTags(now_ns);
-  ++frame_counter_;
-  if (options_.step_every_frames > 0 && frame_counter_ % options_.step_every_frames == 0) autopilot(now_ns);
-  const procedure::StepView view = engine_->view(now_ns);
-  rec.step_id = view.finished ? "" : view.step_id;
-  rec.gate = procedure::toString(view.gate);
-  if (view.index != last_step_index_) {
-    if (view.finished) {
-      core::log::info("procedure " + engine_->procedure().id + " finished");
-    } else {
-      core::log::info("step " + std::to_string(view.index + 1) + "/" + std::to_string(view.count) + ": " + view.title.en);
-    }
-    last_step_index_ = view.index;
+  for (const auto& p : v.isolation_points) {
+    std::string label = p.point.id + " \u2014 " + p.point.name.get(lang);
+    if (!p.point.lock.empty()) label += " (" + tr(lang, "lock") + " " + p.point.lock + ")";
+    s.points.push_back({p.point.id, label, p.confirmed});
   }
-  rec.procedure_ms = watch.elapsedMs();
-
-  watch.reset();
-  overlay_->frame(overlayModel(rec.track, now_ns), camera_.width, camera_.height, dt_s);
-  rec.ui_ms = watch.elapsedMs();
-
-  watch.reset();
-  const core::Image background = tracking::undistortImage(image, camera_);
-  render::FrameDesc frame;
-  for (int target : display_->targets()) {
-    if (auto st = renderer_->setBackground(target, background); !st.ok()) return st.error();
-    frame.views.push_back({core::Mat4f::fromPose(rec.track.T_camera_machine),
-                           core::vulkanProjection(camera_, kNearM, kFarM), target});
+  for (const auto& c : v.conditions) {
+    const tags::TagBinding* b = bindings_.find(c.condition.tag);
+    std::string line = b != nullptr ? tags::tagLabel(*b, lang) : c.condition.tag;
+    line += " " + std::string(procedure::toString(c.condition.op)) + " " + fmtIn(c.condition.value, lang) + " " + c.condition.unit;
+    if (c.value) line += "  (" + fmtIn(*c.value, lang) + ", " + fmtIn(static_cast<double>(c.age_ms) / 1000.0, lang) + " s)";
+    if (c.state != procedure::GateState::Ok && !c.reason.empty()) line += " \u2014 " + c.reason.get(lang);
+    s.checklist.push_back({line, c.state == procedure::GateState::Ok});
   }
-  frame.part_styles = partStyles();
-  frame.model_visible = rec.track.tracked;
-  frame.draw_ui = true;
-  if (auto st = renderer_->renderFrame(frame); !st.ok()) return st.error();
-  rec.render_ms = watch.elapsedMs();
-  return rec;
+  if (v.measurement) {
+    const auto& spec = *v.measurement;
+    std::string line = tr(lang, "nominal") + " " + fmtIn(spec.nominal, lang) + " " + spec.unit;
+    if (!spec.instrument.empty()) line += "  \u00B7 " + spec.instrument;
+    s.checklist.push_back({line, v.last_value && *v.last_value >= spec.min && *v.last_value <= spec.max});
+    s.unit = spec.unit;
+    s.tolerance = "[" + fmtIn(spec.min, lang) + " \u2026 " + fmtIn(spec.max, lang) + "]";
+  }
+  for (const auto& ppe : v.ppe) s.checklist.push_back({tr(lang, "ppe") + " : " + ppe.get(lang), false});
+  for (const auto& c : v.choices) s.choices.push_back({c.id, c.label.get(lang), false});
+  for (size_t i = 0; i < v.options.size(); ++i) s.answers.push_back({std::to_string(i), v.options[i].text.get(lang), false});
+  // The gate line is for tag gates; any other refused action (out of tolerance, a check failed) is told once, by
+  // the feedback line.
+  if (v.kind == procedure::StepKind::TagGate) {
+    s.gate = uiGate(v.gate);
+    if (v.conditions.empty()) s.gate_reason = v.gate_reason.get(lang);
+  }
+  s.can_confirm = allows(v, procedure::Action::Confirm) && v.isolation_points.empty();
+  s.can_pass_fail = allows(v, procedure::Action::Pass) || allows(v, procedure::Action::Fail);
+  if (s.can_pass_fail) s.can_confirm = false;
+  s.can_enter_value = allows(v, procedure::Action::EnterValue);
+  s.can_sign_off = allows(v, procedure::Action::SignOff);
+  s.can_back = allows(v, procedure::Action::Back);
+  s.can_skip = allows(v, procedure::Action::Skip);
+  s.can_abort = allows(v, procedure::Action::Abort);
+  s.can_hint = allows(v, procedure::Action::Hint);
+  for (auto a : v.allowed) {
+    if (a != procedure::Action::Abort && a != procedure::Action::Back) s.actions.push_back(procedure::toString(a));
+  }
+  for (const auto& u : session_->signers()) s.signers.push_back(u.name);
+  s.hint = v.hint.get(lang);
+  if (!feedback_.empty() && (feedback_step_ == s.step_id || s.finished)) {
+    s.feedback = feedback_.get(lang);
+    s.feedback_is_error = feedback_error_;
+  }
 }
 
 }  // namespace rivet::app

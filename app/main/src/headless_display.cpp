@@ -1,4 +1,4 @@
-// Headless display: renders into one offscreen target and writes every frame as a PNG (atomically).
+// Headless display: renders into one offscreen target and writes frames as PNG files (atomically).
 #include <cstdio>
 
 #include "display.hpp"
@@ -8,23 +8,37 @@
 namespace rivet::app {
 namespace {
 
+constexpr double kNearM = 0.03;
+constexpr double kFarM = 30.0;
+
 class HeadlessDisplay final : public Display {
  public:
-  explicit HeadlessDisplay(std::filesystem::path out_dir) : out_dir_(std::move(out_dir)) {}
+  HeadlessDisplay(std::filesystem::path out_dir, int save_every) : out_dir_(std::move(out_dir)), save_every_(save_every) {}
 
   core::Status attach(render::Renderer& renderer, const core::CameraModel& camera) override {
     auto target = renderer.createOffscreenTarget(camera.width, camera.height);
     if (!target.ok()) return target.error();
-    targets_ = {*target};
+    view_.target = *target;
+    view_.width = camera.width;
+    view_.height = camera.height;
+    view_.projection = cameraProjection(camera, camera.width, camera.height);
     return {};
   }
 
-  [[nodiscard]] const std::vector<int>& targets() const override { return targets_; }
+  core::Result<DisplayFrame> beginFrame(render::Renderer&, ui::Input&) override {
+    DisplayFrame f;
+    f.views = {view_};
+    f.ui_width = view_.width;
+    f.ui_height = view_.height;
+    f.predicted_display_mono_ns = core::monotonicNs();
+    return f;
+  }
 
-  core::Result<PresentTimes> present(render::Renderer& renderer, int frame_index) override {
+  core::Result<PresentTimes> endFrame(render::Renderer& renderer, int frame_index) override {
     PresentTimes times;
+    if (save_every_ <= 0 || frame_index % save_every_ != 0) return times;
     core::Stopwatch watch;
-    auto image = renderer.readback(targets_.front());
+    auto image = renderer.readback(view_.target);
     if (!image.ok()) return image.error();
     times.readback_ms = watch.elapsedMs();
     watch.reset();
@@ -39,13 +53,26 @@ class HeadlessDisplay final : public Display {
 
  private:
   std::filesystem::path out_dir_;
-  std::vector<int> targets_;
+  int save_every_ = 1;
+  DisplayView view_;
 };
 
 }  // namespace
 
-std::unique_ptr<Display> makeHeadlessDisplay(std::filesystem::path out_dir) {
-  return std::make_unique<HeadlessDisplay>(std::move(out_dir));
+core::Mat4f cameraProjection(const core::CameraModel& camera, int width, int height) {
+  core::CameraModel scaled = camera;
+  const double sx = static_cast<double>(width) / camera.width, sy = static_cast<double>(height) / camera.height;
+  scaled.fx *= sx;
+  scaled.fy *= sy;
+  scaled.cx = (camera.cx + 0.5) * sx - 0.5;
+  scaled.cy = (camera.cy + 0.5) * sy - 0.5;
+  scaled.width = width;
+  scaled.height = height;
+  return core::vulkanProjection(scaled, kNearM, kFarM);
+}
+
+std::unique_ptr<Display> makeHeadlessDisplay(std::filesystem::path out_dir, int save_every) {
+  return std::make_unique<HeadlessDisplay>(std::move(out_dir), save_every);
 }
 
 }  // namespace rivet::app

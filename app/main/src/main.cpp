@@ -1,17 +1,24 @@
-// rivet: the AR maintenance assistant. Picks the display (headless now; window and OpenXR later) and runs the frame loop.
+// rivet: the AR maintenance assistant. Picks the display and the tag source, then runs the camera and display loops.
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "assistant.hpp"
+#include "camera_feed.hpp"
 #include "display.hpp"
+#include "input_script.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/core/log.hpp"
 #include "rivet/platform/frame_source.hpp"
@@ -21,11 +28,17 @@ using nlohmann::json;
 
 namespace {
 
-double median(std::vector<double> v) {
+// Ctrl-C or SIGTERM end the run like closing the window: the frame in progress finishes, logs are complete.
+std::atomic<bool> g_stop{false};
+void onStopSignal(int) { g_stop = true; }
+
+double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  const auto i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
 }
+double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 
 double peakRssMb() {
   rusage usage{};
@@ -43,19 +56,42 @@ int fail(const rivet::core::Error& e) {
   return 1;
 }
 
+// The user's data folder for the records database ($XDG_DATA_HOME/rivet, else ~/.local/share/rivet).
+fs::path defaultDb() {
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x != nullptr && *x != '\0') return fs::path(x) / "rivet" / "records.db";
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') return fs::path(h) / ".local/share/rivet/records.db";
+  return fs::path("rivet-records.db");
+}
+
+json commandsJson(const std::vector<rivet::app::CommandRecord>& commands) {
+  json a = json::array();
+  for (const auto& c : commands) {
+    json j = {{"command", c.command}, {"accepted", c.accepted}, {"outcome", c.outcome}};
+    if (!c.arg.empty()) j["arg"] = c.arg;
+    if (c.seq > 0) j["seq"] = c.seq;
+    if (!c.from_step.empty()) j["from"] = c.from_step;
+    if (!c.to_step.empty()) j["to"] = c.to_step;
+    if (!c.message.empty()) j["message"] = c.message;
+    a.push_back(std::move(j));
+  }
+  return a;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"Rivet: augmented-reality maintenance assistant"};
   bool headless = false, window = false, xr = false;
-  std::string pack, camera_path, calib, out_dir, procedure_id, lang = "fr", scenario = "normal";
-  int frames = -1, step_every = 0;
+  std::string pack, camera_path, calib, out_dir, procedure_id, lang = "fr", simulate, db_file, work_orders, input_file;
+  int frames = -1, step_every = 0, save_every = 1;
   float text_scale = 1.0f;
-  bool high_contrast = false, validation = false, verbose = false;
+  bool high_contrast = false, validation = false, verbose = false, loop = false, realtime = false;
   double fps = 30.0;
+  rivet::tags::MqttOptions mqtt;
+  std::string broker;
   auto* mode = cli.add_option_group("mode", "how Rivet shows its output");
   mode->add_flag("--headless", headless, "render offscreen; write frames and a per-frame JSON log");
-  mode->add_flag("--window", window, "desktop window with video see-through (not in this build yet)");
+  mode->add_flag("--window", window, "desktop window with video see-through (resizable; F11 full screen)");
   mode->add_flag("--xr", xr, "OpenXR headset session (not in this build yet)");
   mode->require_option(1);
   cli.add_option("--pack", pack, "content pack folder")->required()->check(CLI::ExistingDirectory);
@@ -64,45 +100,83 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   cli.add_option("--camera", camera_path, "camera input: a folder of images or a video file")->required();
   cli.add_option("--calib", calib, "camera calibration (camera.yaml from rivet-calibrate or OpenCV)")->required();
-  cli.add_option("--out", out_dir, "output folder for frame-NNNNN.png, run.jsonl and summary.json");
-  cli.add_option("--frames", frames, "stop after N frames (default: all)")->check(CLI::PositiveNumber);
+  cli.add_option("--out", out_dir, "output folder for frame-NNNNN.png (headless), run.jsonl and summary.json");
+  bool fullscreen = false, no_vsync = false;
+  double max_fps = 60;
+  cli.add_flag("--fullscreen", fullscreen, "window: start full screen (F11 switches)");
+  cli.add_flag("--no-vsync", no_vsync, "window: present without waiting for the screen's refresh (latency tests)");
+  cli.add_option("--max-fps", max_fps, "window: highest display frame rate (0 = unlimited)")->check(CLI::NonNegativeNumber);
+  cli.add_option("--frames", frames, "stop after N display frames (default: all camera frames, or the script's end)")
+      ->check(CLI::PositiveNumber);
   cli.add_option("--fps", fps, "frame rate of an image folder, for time stamps")->check(CLI::PositiveNumber);
-  cli.add_option("--procedure", procedure_id, "procedure id (default: the pack's first non-training procedure)");
+  cli.add_flag("--loop", loop, "play the camera recording again from the start when it ends");
+  cli.add_flag("--realtime", realtime, "pace the recording by the clock (on with --broker: live values need live time)");
+  cli.add_option("--save-every", save_every, "headless: write every Nth frame as PNG (0 = none)")->check(CLI::NonNegativeNumber);
+  cli.add_option("--procedure", procedure_id, "procedure id: started after login (preview: the one previewed)");
+  cli.add_option("--db", db_file, "records database (default: $XDG_DATA_HOME/rivet/records.db)");
+  cli.add_option("--work-orders", work_orders, "work orders exported by the CMMS (JSON or CSV: number, asset, procedure)")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--input", input_file, "headless: scripted user input (JSONL: click, type, key, command, wait)")
+      ->check(CLI::ExistingFile);
   cli.add_option("--lang", lang, "interface language")->check(CLI::IsMember({"fr", "en"}));
   cli.add_option("--text-scale", text_scale, "text size factor for low vision (0.5-3)")->check(CLI::Range(0.5, 3.0));
   cli.add_flag("--high-contrast", high_contrast, "opaque high-contrast panels");
   cli.add_option("--step-every", step_every,
-                 "preview: complete the current step every N frames (authors' batch previews, demos)")
+                 "preview without login or records: complete the current step every N frames (authors, demos)")
       ->check(CLI::NonNegativeNumber);
-  cli.add_option("--scenario", scenario, "simulated plant scenario for the built-in tag source");
+  cli.add_option("--simulate", simulate, "live values from the built-in plant simulator, in this scenario (e.g. normal)");
+  cli.add_option("--broker", broker, "live values from an MQTT broker: mqtt://host:1883 or mqtts://host:8883");
+  cli.add_option("--ca", mqtt.ca_file, "CA certificate (PEM) that signed the broker's certificate")->check(CLI::ExistingFile);
+  cli.add_option("--cert", mqtt.cert_file, "client certificate (PEM) for the broker")->check(CLI::ExistingFile);
+  cli.add_option("--mqtt-key", mqtt.key_file, "client private key (PEM) for the broker")->check(CLI::ExistingFile);
+  cli.add_option("--user", mqtt.username, "broker user name (password from RIVET_MQTT_PASSWORD)");
+  cli.add_flag("--insecure", mqtt.insecure_skip_verify, "do NOT verify the broker certificate (tests only)");
+  bool log_widgets = false;
+  cli.add_flag("--log-widgets", log_widgets,
+               "UI automation: write the on-screen rectangles of the named controls and panels into run.jsonl");
   cli.add_flag("--validation", validation, "enable the Vulkan validation layer (tests always do)");
   cli.add_flag("-v,--verbose", verbose, "debug logging");
   CLI11_PARSE(cli, argc, argv);
 
   rivet::core::log::setLevel(verbose ? rivet::core::log::Level::Debug : rivet::core::log::Level::Info);
-  if (window || xr) {
-    return fail(rivet::core::makeError(std::string(window ? "--window" : "--xr") + " is not available in this build",
-                                       "rivet", "use --headless"));
+  if (xr) return fail(rivet::core::makeError("--xr is not available in this build", "rivet", "use --window or --headless"));
+  if (headless && out_dir.empty()) return fail(rivet::core::makeError("--headless needs --out DIR", "rivet"));
+  if (!simulate.empty() && !broker.empty()) {
+    return fail(rivet::core::makeError("--simulate and --broker both given", "rivet", "pick one source of live values"));
   }
-  if (out_dir.empty()) return fail(rivet::core::makeError("--headless needs --out DIR", "rivet"));
   std::error_code ec;
-  fs::create_directories(out_dir, ec);
+  if (!out_dir.empty()) fs::create_directories(out_dir, ec);
   if (ec) return fail(rivet::core::makeError("cannot create output folder: " + ec.message(), out_dir));
 
   auto source = rivet::platform::openFrameSource(camera_path, fps);
   if (!source.ok()) return fail(source.error());
+  std::optional<rivet::app::InputScript> script;
+  if (!input_file.empty()) {
+    auto s = rivet::app::InputScript::load(input_file);
+    if (!s.ok()) return fail(s.error());
+    script.emplace(std::move(*s));
+  }
 
   rivet::app::AssistantOptions options;
   options.pack_dir = pack;
   options.calib_file = calib;
   options.pack_key = pack_key;
   options.procedure_id = procedure_id;
-  options.ui.language = lang == "fr" ? rivet::ui::Language::Fr : rivet::ui::Language::En;
+  options.ui.language = lang == "fr" ? rivet::core::Language::Fr : rivet::core::Language::En;
   options.ui.text_scale = text_scale;
   options.ui.high_contrast = high_contrast;
   options.validation = validation;
   options.step_every_frames = step_every;
-  options.scenario = scenario;
+  if (!simulate.empty()) options.simulate = simulate;
+  if (!broker.empty()) {
+    mqtt.broker_url = broker;
+    if (const char* pw = std::getenv("RIVET_MQTT_PASSWORD")) mqtt.password = pw;
+    options.broker = mqtt;
+  }
+  options.db_file = db_file.empty() ? defaultDb() : fs::path(db_file);
+  options.work_orders = work_orders;
+  // Live: paced by the clock, camera on its own thread (a window, --realtime, --broker). Replays run in lockstep.
+  const bool live = realtime || !broker.empty() || window;
 
   // The first frame gives the camera's image size before anything is set up.
   auto first = (*source)->next();
@@ -110,64 +184,216 @@ int main(int argc, char** argv) {
   if (!first->has_value()) return fail(rivet::core::makeError("no frame could be read", camera_path));
   std::optional<rivet::platform::CameraFrame> pending = std::move(**first);
 
-  auto display = rivet::app::makeHeadlessDisplay(out_dir);
-  auto assistant =
-      rivet::app::Assistant::create(options, *display, pending->image.width, pending->image.height);
+  std::unique_ptr<rivet::app::Display> display;
+  if (window) {
+    rivet::app::WindowDisplayOptions wopts;
+    wopts.fullscreen = fullscreen;
+    wopts.vsync = !no_vsync;
+    wopts.max_fps = max_fps;
+    auto made = rivet::app::makeWindowDisplay("Rivet", wopts);
+    if (!made.ok()) return fail(made.error());
+    display = std::move(*made);
+  } else {
+    display = rivet::app::makeHeadlessDisplay(out_dir, save_every);
+  }
+  auto assistant = rivet::app::Assistant::create(options, *display, pending->image.width, pending->image.height);
   if (!assistant.ok()) return fail(assistant.error());
   rivet::app::Assistant& app = **assistant;
   rivet::core::log::info("pack " + app.pack().manifest.id + " " + app.pack().manifest.version + ", camera " +
-                         (*source)->describe() + ", GPU " + app.renderer().deviceName());
+                         (*source)->describe() + ", GPU " + app.renderer().deviceName() + ", live values: " +
+                         app.sourceStatus().description);
 
-  const fs::path log_path = fs::path(out_dir) / "run.jsonl";
-  std::ofstream log(log_path, std::ios::trunc);
-  if (!log) return fail(rivet::core::makeError("cannot write the run log", log_path.string()));
+  std::ofstream log;
+  if (!out_dir.empty()) {
+    const fs::path log_path = fs::path(out_dir) / "run.jsonl";
+    log.open(log_path, std::ios::trunc);
+    if (!log) return fail(rivet::core::makeError("cannot write the run log", log_path.string()));
+  }
 
-  std::vector<double> decode_ms, tracking_ms, ui_ms, render_ms, readback_ms, encode_ms, total_ms;
+  // Time domains: wall (Unix epoch ns) drives events, tags and records. A replay maps the recording's own time
+  // line onto wall time from the moment the run started; a live run (--broker, --realtime) uses the wall clock.
+  const std::int64_t epoch_ns = rivet::core::wallClockNs();
+  const std::int64_t start_mono = rivet::core::monotonicNs();
+  std::int64_t loop_offset_ns = 0, last_capture_ns = 0, frame_period_ns = static_cast<std::int64_t>(1e9 / fps);
+  std::int64_t camera_now_ns = 0;  // replay: capture time of the latest frame on the session's time line
+  auto nowNs = [&] { return live ? rivet::core::wallClockNs() : epoch_ns + camera_now_ns; };
+
+  std::vector<double> decode_ms, tracking_ms, ui_ms, render_ms, readback_ms, encode_ms, total_ms, latency_ms, display_ms;
   int count = 0, tracked = 0;
-  while (frames < 0 || count < frames) {
-    rivet::core::Stopwatch frame_watch;
+  bool camera_done = false;
+  std::int64_t shown_capture_mono = -1, last_display_mono = start_mono;
+  rivet::app::UpdateRecord last_update;
+  bool have_update = false;
+  double decode_last = 0;
+  int exit_code = 0;
+
+  // Replays read the camera here, in lockstep with the display; live runs read it on the camera thread.
+  auto readFrame = [&]() -> rivet::core::Result<bool> {
+    if (pending) return true;
     rivet::core::Stopwatch watch;
-    if (!pending) {
-      auto next = (*source)->next();
-      if (!next.ok()) return fail(next.error());
-      if (!next->has_value()) break;
-      pending = std::move(**next);
+    auto next = (*source)->next();
+    if (!next.ok()) return next.error();
+    if (!next->has_value() && loop) {
+      auto reopened = rivet::platform::openFrameSource(camera_path, fps);
+      if (!reopened.ok()) return reopened.error();
+      *source = std::move(*reopened);
+      loop_offset_ns = last_capture_ns + frame_period_ns;
+      next = (*source)->next();
+      if (!next.ok()) return next.error();
     }
-    const rivet::platform::CameraFrame frame = std::move(*pending);
+    if (!next->has_value()) return false;
+    pending = std::move(**next);
+    pending->capture_time_ns += loop_offset_ns;
+    decode_last = watch.elapsedMs();
+    return true;
+  };
+  std::unique_ptr<rivet::app::CameraFeed> feed;
+  if (live) {
+    rivet::app::CameraFeed::Reopen reopen;
+    if (loop) reopen = [&camera_path, fps] { return rivet::platform::openFrameSource(camera_path, fps); };
+    feed = std::make_unique<rivet::app::CameraFeed>(std::move(*source), std::move(pending), app.tracker(), reopen);
     pending.reset();
-    decode_ms.push_back(watch.elapsedMs());
+  }
 
-    auto rec = app.processFrame(frame.image, frame.capture_time_ns, frame.index, frame.name);
+  struct sigaction sa {};
+  sa.sa_handler = onStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  while ((frames < 0 || count < frames) && !display->closeRequested() && !g_stop) {
+    rivet::core::Stopwatch frame_watch;
+    // Camera rate. Replays run in lockstep (each frame tracked, then shown); live runs take the newest tracked
+    // frame from the tracking thread, which the camera thread feeds, so neither ever holds the display back.
+    std::optional<rivet::app::TrackedFrame> tracked_frame;
+    if (!live && !camera_done) {
+      auto got = readFrame();
+      if (!got.ok()) return fail(got.error());
+      if (!*got) {
+        camera_done = true;
+      } else {
+        last_capture_ns = pending->capture_time_ns;
+        camera_now_ns = pending->capture_time_ns;
+        const auto seq = app.tracker().submit(std::move(*pending), rivet::core::monotonicNs());
+        pending.reset();
+        tracked_frame = app.tracker().waitFor(seq);
+        decode_ms.push_back(decode_last);
+      }
+    }
+    if (live) {
+      if (auto err = feed->error()) return fail(*err);
+      camera_done = feed->done();
+      tracked_frame = app.tracker().take();
+      if (tracked_frame) decode_ms.push_back(feed->lastDecodeMs());
+    }
+    // The recording ended: a run ends with it; a window stays open on the last picture until it is closed.
+    if (camera_done && !tracked_frame && !(script && !script->done()) && !display->live()) {
+      if (!live || !app.tracker().busy()) break;
+    }
+    if (tracked_frame) {
+      shown_capture_mono = tracked_frame->capture_mono_ns;
+      last_update = app.update(std::move(*tracked_frame), nowNs());
+      have_update = true;
+      tracking_ms.push_back(last_update.tracking_ms);
+      tracked += last_update.track.tracked ? 1 : 0;
+    }
+    if (!have_update) {  // nothing tracked yet: nothing to show
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+
+    // Display rate.
+    rivet::core::Stopwatch display_watch;
+    rivet::ui::Input input;
+    auto dframe = display->beginFrame(app.renderer(), input);
+    if (!dframe.ok()) return fail(dframe.error());
+    std::string script_line;
+    const std::int64_t now = nowNs();
+    if (script && !script->done()) {
+      script_line = script->current();
+      rivet::app::ScriptState state{app.screenName(), app.stepId(), app.gateName(now),
+                                    app.session().user() ? app.session().user()->name : "", true, now, &app.overlay()};
+      auto status = app.sourceStatus();
+      state.data_ok = status.connected;
+      auto scripted = script->next(state, rivet::core::monotonicNs());
+      if (!scripted.ok()) {
+        std::cerr << "rivet: input script: " << scripted.error().describe() << "\n";
+        exit_code = 3;
+        break;
+      }
+      input = std::move(*scripted);
+    }
+    const double dt_s = static_cast<double>(rivet::core::monotonicNs() - last_display_mono) / 1e9;
+    last_display_mono = rivet::core::monotonicNs();
+    auto rec = app.render(*dframe, input, now, std::max(dt_s, 1e-3));
     if (!rec.ok()) return fail(rec.error());
-    auto times = display->present(app.renderer(), count);
+    const double display_cpu_ms = display_watch.elapsedMs();
+    auto times = display->endFrame(app.renderer(), count);
     if (!times.ok()) return fail(times.error());
+    const std::int64_t presented_mono = rivet::core::monotonicNs();
     total_ms.push_back(frame_watch.elapsedMs());
-
-    tracking_ms.push_back(rec->tracking_ms);
+    display_ms.push_back(display_cpu_ms);
+    const double latency = static_cast<double>(presented_mono - shown_capture_mono) / 1e6;
+    latency_ms.push_back(latency);
     ui_ms.push_back(rec->ui_ms);
     render_ms.push_back(rec->render_ms);
     readback_ms.push_back(times->readback_ms);
     encode_ms.push_back(times->encode_ms);
-    tracked += rec->track.tracked ? 1 : 0;
 
+    const auto status = app.sourceStatus();
     json line = {{"frame", count},
-                 {"file", rec->file},
-                 {"tracked", rec->track.tracked},
-                 {"markers", rec->track.marker_ids},
-                 {"T_camera_machine", poseJson(rec->track)},
-                 {"reprojection_rms_px", rec->track.reprojection_rms_px},
-                 {"registration_error_mm", rec->track.registration_error_mm},
+                 {"file", last_update.file},
+                 {"camera_seq", last_update.seq},
+                 {"tracked", last_update.track.tracked},
+                 {"markers", last_update.track.marker_ids},
+                 {"T_camera_machine", poseJson(last_update.track)},
+                 {"reprojection_rms_px", last_update.track.reprojection_rms_px},
+                 {"registration_error_mm", last_update.track.registration_error_mm},
+                 {"screen", rec->screen},
+                 {"user", rec->user},
                  {"step", rec->step_id},
                  {"gate", rec->gate},
-                 {"decode_ms", decode_ms.back()},
-                 {"tracking_ms", rec->tracking_ms},
+                 {"data_ok", rec->data_ok},
+                 {"source_connected", status.connected},
+                 {"time_ns", now},
+                 {"decode_ms", decode_ms.empty() ? 0.0 : decode_ms.back()},
+                 {"tracking_ms", last_update.tracking_ms},
                  {"ui_ms", rec->ui_ms},
                  {"render_ms", rec->render_ms},
                  {"readback_ms", times->readback_ms},
-                 {"encode_ms", times->encode_ms}};
-    log << line.dump() << '\n';
-    log.flush();
+                 {"encode_ms", times->encode_ms},
+                 {"display_cpu_ms", display_cpu_ms},
+                 {"capture_to_present_ms", latency}};
+    auto commands = last_update.autopilot;
+    last_update.autopilot.clear();
+    commands.insert(commands.end(), rec->commands.begin(), rec->commands.end());
+    if (!commands.empty()) line["commands"] = commandsJson(commands);
+    if (!rec->gate_reason.empty()) line["gate_reason"] = rec->gate_reason;
+    if (log_widgets) {
+      json w = json::object();
+      for (const auto& [name, r] : app.overlay().widgets()) w[name] = {r.x, r.y, r.w, r.h};
+      json p = json::object();
+      for (const auto& [name, r] : app.overlay().panels()) p[name] = {r.x, r.y, r.w, r.h};
+      line["widgets"] = std::move(w);
+      line["panels"] = std::move(p);
+      line["ui_size"] = {dframe->ui_width, dframe->ui_height};
+    }
+    if (!script_line.empty()) line["script"] = script_line;
+    if (log.is_open()) {
+      log << line.dump() << '\n';
+      log.flush();
+    }
     ++count;
+    if (script && script->done() && (frames < 0)) {
+      // One more frame shows the result of the last action, then the run ends.
+      script.reset();
+      frames = count + 1;
+    }
+    if (live && !display->live()) {
+      // Headless live runs show frames at the camera's rate (a window paces itself).
+      const std::int64_t next_due = last_display_mono + frame_period_ns;
+      const std::int64_t wait = next_due - rivet::core::monotonicNs();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+    }
   }
   if (count == 0) return fail(rivet::core::makeError("no frame was read", camera_path));
 
@@ -180,22 +406,31 @@ int main(int argc, char** argv) {
                           {"render", median(render_ms)},
                           {"readback", median(readback_ms)},
                           {"encode", median(encode_ms)},
+                          {"display_cpu", median(display_ms)},
+                          {"capture_to_present", median(latency_ms)},
                           {"total", median(total_ms)}}},
+                        {"p99_ms",
+                         {{"display_cpu", percentile(display_ms, 0.99)},
+                          {"capture_to_present", percentile(latency_ms, 0.99)},
+                          {"total", percentile(total_ms, 0.99)}}},
+                        {"live", live},
                         {"peak_rss_mb", peakRssMb()},
                         {"device", app.renderer().deviceName()},
                         {"validation_messages", app.validationMessages()},
-                        {"procedure", app.engine().procedure().id},
-                        {"final_step", app.engine().currentStepId()}};
-  std::ofstream(fs::path(out_dir) / "summary.json") << summary.dump(2) << '\n';
-  std::printf("rivet: %d frames (%d tracked) -> %s\n", count, tracked, out_dir.c_str());
+                        {"procedure", app.session().engine() ? app.session().engine()->procedure().id : ""},
+                        {"final_step", app.stepId()},
+                        {"screen", app.screenName()}};
+  if (!out_dir.empty()) std::ofstream(fs::path(out_dir) / "summary.json") << summary.dump(2) << '\n';
+  std::printf("rivet: %d frames (%d tracked)%s\n", count, tracked, out_dir.empty() ? "" : (" -> " + out_dir).c_str());
   std::printf("rivet: median ms  decode %.1f  tracking %.1f  ui %.2f  render %.1f  readback %.1f  encode %.1f  total %.1f"
-              "  | peak RSS %.0f MB\n",
+              "  | capture-to-present %.1f (p99 %.1f)  display CPU %.1f (p99 %.1f) | peak RSS %.0f MB\n",
               median(decode_ms), median(tracking_ms), median(ui_ms), median(render_ms), median(readback_ms),
-              median(encode_ms), median(total_ms), peakRssMb());
+              median(encode_ms), median(total_ms), median(latency_ms), percentile(latency_ms, 0.99), median(display_ms),
+              percentile(display_ms, 0.99), peakRssMb());
   if (validation && app.validationMessages() > 0) {
     std::fprintf(stderr, "rivet: %llu Vulkan validation messages\n",
                  static_cast<unsigned long long>(app.validationMessages()));
     return 2;
   }
-  return 0;
+  return exit_code;
 }

@@ -2,6 +2,8 @@
 #include "rivet/platform/frame_source.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -89,6 +91,33 @@ class VideoSource final : public FrameSource {
   int index_ = 0;
 };
 
+// A live camera (V4L2 through OpenCV): frames time-stamped on the monotonic clock when they are read.
+class WebcamSource final : public FrameSource {
+ public:
+  WebcamSource(std::string path, cv::VideoCapture cap) : path_(std::move(path)), cap_(std::move(cap)) {}
+  core::Result<std::optional<CameraFrame>> next() override {
+    cv::Mat mat;
+    if (!cap_.read(mat) || mat.empty()) {
+      return core::makeError("the camera stopped delivering frames", path_, "check the cable, or that no other program uses it");
+    }
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    const std::int64_t t = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+    if (t0_ < 0) t0_ = t;
+    CameraFrame f{fromMat(mat), t - t0_, index_, path_ + "#" + std::to_string(index_)};
+    ++index_;
+    return std::optional<CameraFrame>(std::move(f));
+  }
+  [[nodiscard]] std::string describe() const override { return path_ + " (live camera)"; }
+  [[nodiscard]] int frameCountHint() const override { return -1; }
+  [[nodiscard]] bool live() const override { return true; }
+
+ private:
+  std::string path_;
+  cv::VideoCapture cap_;
+  std::int64_t t0_ = -1;
+  int index_ = 0;
+};
+
 }  // namespace
 
 core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& path, double fps) {
@@ -97,6 +126,14 @@ core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& pa
     return core::makeError("camera input not found", path, "give a folder of images or a video file");
   }
   if (fps <= 0) return core::makeError("frame rate must be positive", path);
+  if (path.rfind("/dev/video", 0) == 0) {
+    const int index = std::atoi(path.c_str() + 10);
+    cv::VideoCapture cap(index, cv::CAP_V4L2);
+    if (!cap.isOpened()) {
+      return core::makeError("cannot open the camera", path, "check that it is plugged in and that you may use it (group video)");
+    }
+    return std::unique_ptr<FrameSource>(new WebcamSource(path, std::move(cap)));
+  }
   if (fs::is_directory(path, ec)) {
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(path, ec)) {

@@ -8,7 +8,7 @@ trap 'rm -rf "$work"' EXIT
 "$synthcam" --pack "$pack" --out "$work/camera" --frames "$frames" --width 1280 --height 720 --path orbit \
   --min-dist 0.5 --max-dist 1.5 --blur 0.6 --noise 2 --lighting --seed 5 > /dev/null
 /usr/bin/time -v "$rivet" --headless --pack "$pack" --camera "$work/camera" --calib "$work/camera/camera.yaml" \
-  --out "$work/out" --step-every 10 2> "$work/time.txt" | tail -2
+  --out "$work/out" --step-every 10 --simulate normal 2> "$work/time.txt" | tail -2
 peak_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$work/time.txt")
 echo "bench_frame: frames=$frames resolution=1280x720 peak_rss_mb=$((peak_kb / 1024))"
 python3 - "$work/out/run.jsonl" <<'PY'

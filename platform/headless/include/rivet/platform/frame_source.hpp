@@ -1,4 +1,4 @@
-// Camera frame sources for replay: a folder of images or a video file, decoded to core::Image.
+// Camera frame sources: a folder of images, a video file or a live V4L2 camera, decoded to core::Image.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +25,12 @@ class FrameSource {
   virtual core::Result<std::optional<CameraFrame>> next() = 0;
   [[nodiscard]] virtual std::string describe() const = 0;
   [[nodiscard]] virtual int frameCountHint() const = 0;  // -1 when unknown
+  // A live camera: frames come at the camera's pace and carry capture times on the monotonic clock.
+  [[nodiscard]] virtual bool live() const { return false; }
 };
 
-// PATH is a folder (its .png/.jpg/.jpeg/.bmp/.tif files in name order) or a video file OpenCV can decode.
+// PATH is a folder (its .png/.jpg/.jpeg/.bmp/.tif files in name order), a video file OpenCV can decode, or a
+// live camera /dev/videoN (V4L2).
 core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& path, double fps = 30.0);
 
 // Image file helpers (PNG written with low compression: frames are many and large).

@@ -1,0 +1,79 @@
+// CameraFeed: the camera thread of live runs (paced recordings or a live camera) feeding the tracking thread.
+#include "camera_feed.hpp"
+
+#include <chrono>
+
+#include "rivet/core/clock.hpp"
+
+namespace rivet::app {
+
+CameraFeed::CameraFeed(std::unique_ptr<platform::FrameSource> source, std::optional<platform::CameraFrame> first,
+                       TrackingWorker& worker, Reopen reopen)
+    : source_(std::move(source)), first_(std::move(first)), worker_(worker), reopen_(std::move(reopen)),
+      thread_([this] { loop(); }) {}
+
+CameraFeed::~CameraFeed() {
+  stop_ = true;
+  thread_.join();
+}
+
+std::optional<core::Error> CameraFeed::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+void CameraFeed::loop() {
+  const bool live_camera = source_->live();
+  const std::int64_t start_mono = core::monotonicNs();
+  std::int64_t offset_ns = 0, last_ns = 0, period_ns = 33'333'333;
+  auto failWith = [&](core::Error e) {
+    std::lock_guard lock(mutex_);
+    error_ = std::move(e);
+  };
+  while (!stop_) {
+    std::optional<platform::CameraFrame> frame = std::move(first_);
+    first_.reset();
+    if (!frame) {
+      core::Stopwatch watch;
+      auto next = source_->next();
+      if (!next.ok()) {
+        failWith(next.error());
+        break;
+      }
+      if (!next->has_value() && reopen_) {
+        auto reopened = reopen_();
+        if (!reopened.ok()) {
+          failWith(reopened.error());
+          break;
+        }
+        source_ = std::move(*reopened);
+        offset_ns = last_ns + period_ns;
+        next = source_->next();
+        if (!next.ok()) {
+          failWith(next.error());
+          break;
+        }
+      }
+      if (!next->has_value()) break;
+      frame = std::move(**next);
+      decode_ms_ = watch.elapsedMs();
+    }
+    frame->capture_time_ns += offset_ns;
+    if (frame->capture_time_ns > last_ns) period_ns = std::max<std::int64_t>(frame->capture_time_ns - last_ns, 1'000'000);
+    last_ns = frame->capture_time_ns;
+    if (!live_camera) {
+      // A recording: wait (in short slices, so that closing stays prompt) until this frame's time has come.
+      for (;;) {
+        const std::int64_t wait = start_mono + frame->capture_time_ns - core::monotonicNs();
+        if (wait <= 0 || stop_) break;
+        std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(wait, 20'000'000)));
+      }
+      if (stop_) break;
+    }
+    worker_.submit(std::move(*frame), core::monotonicNs());
+    ++frames_;
+  }
+  done_ = true;
+}
+
+}  // namespace rivet::app
