@@ -2,6 +2,7 @@
 #include "rivet/ui/overlay.hpp"
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <cfloat>
@@ -179,6 +180,7 @@ std::vector<Command> Overlay::frame(const OverlayModel& model, const Input& inpu
       signer_.clear();
     }
     last_step_ = model.step.step_id;
+    info_scroll_ = 0;
   }
   const std::string owner = model.screen == Screen::Login   ? "login:" + model.login.selected
                             : model.screen == Screen::Orders ? "orders"
@@ -196,9 +198,29 @@ std::vector<Command> Overlay::frame(const OverlayModel& model, const Input& inpu
   held.y = input.y;
   held.pointer_down = input.pointer_down;
   record_widgets_ = true;
-  pass_widgets_.clear();
-  buildPass(model, &held, width, height, dt_s, nullptr);
+  // The shown pass. ImGui sizes an auto-fitting card from the previous pass's content, so when that content changed
+  // (a picker opened, the step changed) the pass is repeated until it settles: what is shown, where the pointer
+  // lands and the widget rectangles then agree.
+  auto contentSizes = [this] {
+    std::vector<float> v = {info_h_, controls_h_};
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+      if (w->Active) {
+        v.push_back(w->ContentSize.x);
+        v.push_back(w->ContentSize.y);
+        v.push_back(w->Size.y);
+      }
+    }
+    return v;
+  };
+  for (int pass = 0; pass < 3; ++pass) {
+    const auto before = contentSizes();
+    pass_widgets_.clear();
+    pass_panels_.clear();
+    buildPass(model, &held, width, height, pass == 0 ? dt_s : 1e-4, nullptr);
+    if (contentSizes() == before) break;
+  }
   widgets_ = pass_widgets_;
+  panels_ = pass_panels_;
   return out;
 }
 
@@ -401,6 +423,10 @@ void Overlay::buildPass(const OverlayModel& model, const Input* input, int width
     ImGui::PushTextWrapPos(0.0f);
     stepPanel(model, out);
     ImGui::PopTextWrapPos();
+    if (record_widgets_) {  // the card itself, for UI automation and screenshot checks (not a target)
+      const ImVec2 p = ImGui::GetWindowPos(), sz = ImGui::GetWindowSize();
+      pass_panels_["step"] = {p.x, p.y, sz.x, sz.y};
+    }
     endPanel();
   }
 
@@ -581,14 +607,26 @@ void Overlay::stepPanel(const OverlayModel& model, std::vector<Command>* out) {
   }
   if (step.count <= 0) return;
   // The step's text scrolls inside the card when it is long (large text, French); its controls stay below it,
-  // always on screen. Heights come from the previous pass (two passes a frame, so a change settles at once).
+  // always on screen. A clipped region of the card itself (a child window would take the card's pointer input);
+  // heights come from the previous pass (two passes a frame, so a change settles at once).
   const float spacing = ImGui::GetStyle().ItemSpacing.y;
   const float room = std::max(card_max_h_ - controls_h_ - spacing, 3 * ImGui::GetTextLineHeightWithSpacing());
-  const bool clipped = info_h_ > room;
-  const float info_h = std::max(clipped ? room : info_h_, 1.0f);
-  ImGui::BeginChild("##step_info", ImVec2(0, info_h), false,
-                    ImGuiWindowFlags_NoBackground | (clipped ? 0 : ImGuiWindowFlags_NoScrollbar));
-  ImGui::PushTextWrapPos(0.0f);
+  // Not measured yet (first pass): laid out in full, unclipped, to measure it; that pass is never shown.
+  const bool measuring = info_h_ <= 0;
+  const bool clipped = !measuring && info_h_ > room;
+  const float info_h = measuring ? 1e5f : clipped ? room : info_h_;
+  ImGuiWindow* win = ImGui::GetCurrentWindow();
+  const ImVec2 start = ImGui::GetCursorScreenPos();
+  const float region_w = ImGui::GetContentRegionAvail().x;
+  const ImRect region(start, ImVec2(start.x + region_w, start.y + info_h));
+  if (clipped && ImGui::IsMouseHoveringRect(region.Min, region.Max, false)) {
+    info_scroll_ -= ImGui::GetIO().MouseWheel * ImGui::GetTextLineHeightWithSpacing() * 3;
+  }
+  info_scroll_ = clipped ? std::clamp(info_scroll_, 0.0f, info_h_ - info_h) : 0.0f;
+  const ImVec2 max_before = win->DC.CursorMaxPos;
+  ImGui::PushClipRect(region.Min, region.Max, true);
+  ImGui::SetCursorScreenPos(ImVec2(start.x, start.y - info_scroll_));
+  ImGui::BeginGroup();
   ImGui::TextColored(pal.accent, "%s %d/%d \u00B7 %s", tr(lang, "step").data(), step.index + 1, step.count,
                      step.kind.c_str());
   ImGui::PushFont(title_font);
@@ -616,9 +654,18 @@ void Overlay::stepPanel(const OverlayModel& model, std::vector<Command>* out) {
   }
   ImGui::Spacing();
 
-  ImGui::PopTextWrapPos();
-  info_h_ = ImGui::GetCursorPosY();
-  ImGui::EndChild();
+  ImGui::EndGroup();
+  info_h_ = ImGui::GetItemRectSize().y + spacing;
+  ImGui::PopClipRect();
+  if (clipped) {  // a scroll bar shows there is more text, and where the reader is in it
+    const float bar_h = info_h * info_h / info_h_;
+    const float bar_y = region.Min.y + (info_h - bar_h) * (info_scroll_ / std::max(info_h_ - info_h, 1.0f));
+    win->DrawList->AddRectFilled(ImVec2(region.Max.x - 4, bar_y), ImVec2(region.Max.x, bar_y + bar_h),
+                                 ImGui::GetColorU32(pal.dim_text), 2.0f);
+  }
+  const float region_bottom = measuring ? start.y + info_h_ : region.Max.y;
+  win->DC.CursorMaxPos = ImVec2(std::max(max_before.x, region.Max.x), std::max(max_before.y, region_bottom));
+  ImGui::SetCursorScreenPos(ImVec2(start.x, region_bottom));
   const float controls_top = ImGui::GetCursorPosY();
   stepControls(model, out);
   controls_h_ = ImGui::GetCursorPosY() - controls_top;

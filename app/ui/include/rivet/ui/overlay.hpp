@@ -179,6 +179,8 @@ class Overlay {
   // Interactive widgets of the last frame, by name ("confirm", "key:7", "point:LOTO-1"), in UI pixels.
   [[nodiscard]] std::optional<WidgetRect> widget(const std::string& name) const;
   [[nodiscard]] const std::map<std::string, WidgetRect>& widgets() const { return widgets_; }
+  // The panels shown in the last frame ("step": the step card), in UI pixels.
+  [[nodiscard]] const std::map<std::string, WidgetRect>& panels() const { return panels_; }
   [[nodiscard]] bool settingsOpen() const { return settings_open_; }
   [[nodiscard]] const std::string& keypadEntry() const { return entry_; }
   // Vertex count of the last frame's draw data (tests, diagnostics).
@@ -199,14 +201,14 @@ class Overlay {
   void handleNamedCommands(const OverlayModel& model, const Input& input, std::vector<Command>* out);
 
   UiSettings settings_;
-  std::map<std::string, WidgetRect> widgets_, pass_widgets_;
+  std::map<std::string, WidgetRect> widgets_, pass_widgets_, panels_, pass_panels_;
   bool record_widgets_ = false;
   bool fonts_changed_ = false;
   bool settings_open_ = false;
   std::string entry_;          // keypad digits (value, PIN)
   std::string entry_owner_;    // step id / screen the entry belongs to
   // Step card layout, measured on the previous pass: the text scrolls, the controls always stay on screen.
-  float card_max_h_ = 0, info_h_ = 0, controls_h_ = 0;
+  float card_max_h_ = 0, info_h_ = 0, controls_h_ = 0, info_scroll_ = 0;
   std::string picker_;         // "skip" / "abort" / "sign_off" while its reason list or PIN pad is open
   std::string signer_;         // sign-off: chosen signer
   std::string last_step_;
