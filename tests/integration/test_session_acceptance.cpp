@@ -118,7 +118,7 @@ class Acceptance : public ::testing::Test {
     std::vector<std::string> a = {RIVET_APP, "--headless", "--validation", "--pack", RIVET_SAMPLE_PACK, "--camera",
                                   camera_.string(), "--calib", (camera_ / "camera.yaml").string(), "--out", out.string(),
                                   "--fps", "5", "--loop", "--save-every", "0", "--db", db_.string(), "--work-orders",
-                                  orders_.string(), "--input", script.string(), "--lang", "en"};
+                                  orders_.string(), "--input", script.string(), "--lang", "en", "--log-widgets"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -152,9 +152,13 @@ TEST_F(Acceptance, WholeSessionAgainstTheBrokerWithDegradedModes) {
   broker.crash();
   ASSERT_TRUE(waitLog(log, at("loto/zero-energy", "stale"), 60, &app)) << app.output();
   ASSERT_TRUE(waitLog(log, [](const json& l) { return !l.value("source_connected", true); }, 30, &app));
+  // The banner tells the technician while the broker is away.
+  ASSERT_TRUE(waitLog(log, [](const json& l) {
+    return !l.value("source_connected", true) && l.contains("panels") && l["panels"].contains("data_banner");
+  }, 30, &app));
   broker.start();
   ASSERT_TRUE(waitLog(log, [](const json& l) { return l.value("step", "") == "loto/zero-energy" && l.value("gate", "") == "ok" &&
-                                                      l.value("source_connected", false) && !l.contains("never"); },
+                                                      l.value("source_connected", false) && !l["panels"].contains("data_banner"); },
                       60, &app));
   ASSERT_TRUE(waitLog(log, at("energy-back"), 240, &app)) << app.output();
   sim.say("normal");

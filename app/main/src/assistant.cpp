@@ -408,9 +408,12 @@ void Assistant::feedback(const session::ActionResult& r) {
   feedback_ = r.message;
   feedback_error_ = !r.accepted || r.outcome == "fail" || r.outcome == "out_of_tolerance";
   feedback_step_ = stepId();
-  if (r.outcome == "in_tolerance") feedback_ = {"In tolerance", "Dans la tolérance"};
-  if (r.outcome == "out_of_tolerance" && feedback_.empty()) feedback_ = {"Out of tolerance", "Hors tolérance"};
-  if (r.outcome == "resumed") feedback_ = {std::string(ui::tr(Language::En, "resumed")), std::string(ui::tr(Language::Fr, "resumed"))};
+  auto catalogue = [](const char* key) {
+    return core::Text{std::string(ui::tr(Language::En, key)), std::string(ui::tr(Language::Fr, key))};
+  };
+  if (r.outcome == "in_tolerance") feedback_ = catalogue("in_tolerance");
+  if (r.outcome == "out_of_tolerance" && feedback_.empty()) feedback_ = catalogue("out_of_tolerance");
+  if (r.outcome == "resumed") feedback_ = catalogue("resumed");
 }
 
 CommandRecord Assistant::handle(const ui::Command& c, std::int64_t now_ns) {

@@ -402,6 +402,10 @@ void Overlay::buildPass(const OverlayModel& model, const Input* input, int width
     bad.accent = pal.bad;
     beginPanel("##data", ImVec2(margin, top), ImVec2(w - 2 * margin, 0), bad, border * 2);
     ImGui::TextColored(pal.bad, "\u26A0 %s", model.data_banner.c_str());
+    if (record_widgets_) {
+      const ImVec2 p = ImGui::GetWindowPos(), sz = ImGui::GetWindowSize();
+      pass_panels_["data_banner"] = {p.x, p.y, sz.x, sz.y};
+    }
     top += ImGui::GetWindowHeight() + margin;
     endPanel();
   }

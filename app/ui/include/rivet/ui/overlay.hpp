@@ -179,7 +179,7 @@ class Overlay {
   // Interactive widgets of the last frame, by name ("confirm", "key:7", "point:LOTO-1"), in UI pixels.
   [[nodiscard]] std::optional<WidgetRect> widget(const std::string& name) const;
   [[nodiscard]] const std::map<std::string, WidgetRect>& widgets() const { return widgets_; }
-  // The panels shown in the last frame ("step": the step card), in UI pixels.
+  // The panels shown in the last frame ("step": the step card, "data_banner": live data lost), in UI pixels.
   [[nodiscard]] const std::map<std::string, WidgetRect>& panels() const { return panels_; }
   [[nodiscard]] bool settingsOpen() const { return settings_open_; }
   [[nodiscard]] const std::string& keypadEntry() const { return entry_; }
