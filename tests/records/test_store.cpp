@@ -1,10 +1,11 @@
-// Records store tests: roles and lockout, durability and idempotence, tamper detection by verify, CMMS export.
+// Records store tests: roles and lockout, badges (issue, revoke, shared lockout, migration), durability and idempotence, tamper detection by verify, CMMS export.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <sstream>
 
@@ -375,6 +376,141 @@ TEST_F(StoreTest, RecordedRunResumesAndClosesTheSession) {
   auto events = store.events(run->session().id);
   ASSERT_EQ(events->size(), 3u);
   EXPECT_EQ((*events)[1].record.unit, "mm");
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, BadgeLoginIssueReissueAndRevoke) {
+  Store store = open();
+  ASSERT_TRUE(store.addUser("jdupont", Role::Technician, "correct horse battery", kT0).ok());
+  EXPECT_FALSE(store.issueBadge("nobody", kT0).ok());
+  auto badge = store.issueBadge("jdupont", kT0 + 1);
+  ASSERT_TRUE(badge.ok()) << badge.error().describe();
+  const std::string prefix = "RIVET-BADGE:1:jdupont:";
+  ASSERT_EQ(badge->rfind(prefix, 0), 0u) << *badge;
+  const std::string token = badge->substr(prefix.size());
+  ASSERT_EQ(token.size(), 32u);
+  EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos);
+  auto in = store.loginBadge(*badge, kT0 + 2);
+  ASSERT_TRUE(in.ok()) << in.error().describe();
+  EXPECT_EQ(in->name, "jdupont");
+  EXPECT_EQ(in->role, Role::Technician);
+  // Scanners may add a line end; hex case does not matter.
+  EXPECT_TRUE(store.loginBadge(*badge + "\r\n", kT0 + 3).ok());
+  std::string upper = *badge;
+  std::transform(upper.begin() + static_cast<std::ptrdiff_t>(prefix.size()), upper.end(),
+                 upper.begin() + static_cast<std::ptrdiff_t>(prefix.size()), [](unsigned char c) { return std::toupper(c); });
+  EXPECT_TRUE(store.loginBadge(upper, kT0 + 4).ok());
+  // Only a hash of the token is stored, and the badge is not the PIN (nor the PIN a badge).
+  EXPECT_EQ(rawCount("SELECT count(*) FROM badges WHERE token_hash LIKE '%" + token + "%'"), 0);
+  EXPECT_EQ(rawCount("SELECT count(*) FROM badges WHERE token_hash LIKE 'sha256$%' AND revoked_ns = 0"), 1);
+  EXPECT_FALSE(store.login("jdupont", token, kT0 + 5).ok());
+  EXPECT_FALSE(store.login("jdupont", *badge, kT0 + 6).ok());
+  EXPECT_TRUE(store.login("jdupont", "correct horse battery", kT0 + 7).ok());  // resets the failure count
+
+  // Malformed payloads: a clear error, nothing journaled (there is no user to count against).
+  const int rows = rawCount("SELECT count(*) FROM journal");
+  for (const std::string& bad : {std::string(), std::string("hello"), std::string("RIVET-BADGE:1:"), "RIVET-BADGE:1::" + token,
+                                "RIVET-BADGE:2:jdupont:" + token, prefix + token.substr(1), prefix + token + "00",
+                                prefix + "zz" + token.substr(2), "rivet-badge:1:jdupont:" + token}) {
+    auto r = store.loginBadge(bad, kT0 + 10);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("not a Rivet badge"), std::string::npos) << bad << ": " << r.error().message;
+  }
+  EXPECT_EQ(rawCount("SELECT count(*) FROM journal"), rows);
+  auto unknown = store.loginBadge("RIVET-BADGE:1:nobody:" + token, kT0 + 11);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("unknown user"), std::string::npos);
+  std::string forged = *badge;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  auto wrong = store.loginBadge(forged, kT0 + 12);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().message.find("badge not valid"), std::string::npos);
+
+  // A new badge revokes the previous one.
+  auto second = store.issueBadge("jdupont", kT0 + 20);
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(*second, *badge);
+  auto old = store.loginBadge(*badge, kT0 + 21);
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.error().message.find("revoked"), std::string::npos) << old.error().message;
+  EXPECT_TRUE(store.loginBadge(*second, kT0 + 22).ok());
+  EXPECT_EQ(rawCount("SELECT count(*) FROM badges"), 2);
+  EXPECT_EQ(rawCount("SELECT count(*) FROM badges WHERE revoked_ns = 0"), 1);
+  // Revocation (lost badge), once.
+  ASSERT_TRUE(store.revokeBadge("jdupont", kT0 + 30).ok());
+  auto revoked = store.loginBadge(*second, kT0 + 31);
+  ASSERT_FALSE(revoked.ok());
+  EXPECT_NE(revoked.error().message.find("revoked"), std::string::npos);
+  auto again = store.revokeBadge("jdupont", kT0 + 32);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("no badge"), std::string::npos);
+  EXPECT_FALSE(store.revokeBadge("nobody", kT0 + 33).ok());
+  EXPECT_TRUE(store.login("jdupont", "correct horse battery", kT0 + 34).ok());  // the PIN is untouched
+
+  // A user name may hold ':' (the token follows the last one).
+  ASSERT_TRUE(store.addUser("site:a", Role::Trainer, "another phrase", kT0 + 40).ok());
+  auto colon = store.issueBadge("site:a", kT0 + 41);
+  ASSERT_TRUE(colon.ok());
+  auto colon_in = store.loginBadge(*colon, kT0 + 42);
+  ASSERT_TRUE(colon_in.ok()) << colon_in.error().describe();
+  EXPECT_EQ(colon_in->name, "site:a");
+
+  EXPECT_EQ(rawCount("SELECT count(*) FROM journal WHERE kind = 'badge_issued'"), 3);
+  EXPECT_EQ(rawCount("SELECT count(*) FROM journal WHERE kind = 'badge_revoked'"), 1);
+  EXPECT_EQ(rawCount("SELECT count(*) FROM journal WHERE payload LIKE '%" + token + "%'"), 0);
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, BadgeAndPinFailuresShareTheLockout) {
+  Store store = open();
+  ASSERT_TRUE(store.addUser("trainee1", Role::Technician, "right-secret", kT0).ok());
+  auto badge = store.issueBadge("trainee1", kT0);
+  ASSERT_TRUE(badge.ok());
+  std::string forged = *badge;
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  // A good badge resets the count like a good PIN.
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(store.login("trainee1", "wrong-secret", kT0 + 1 + i).ok());
+  EXPECT_TRUE(store.loginBadge(*badge, kT0 + 10).ok());
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(store.loginBadge(forged, kT0 + 11 + i).ok());
+  EXPECT_TRUE(store.login("trainee1", "right-secret", kT0 + 20).ok());
+  // Three wrong PINs and two wrong badges lock the account for both ways in.
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(store.login("trainee1", "wrong-secret", kT0 + 30 + i).ok());
+  EXPECT_FALSE(store.loginBadge(forged, kT0 + 40).ok());
+  auto now_locked = store.loginBadge(forged, kT0 + 41);
+  ASSERT_FALSE(now_locked.ok());
+  EXPECT_NE(now_locked.error().message.find("now locked"), std::string::npos) << now_locked.error().message;
+  auto locked = store.loginBadge(*badge, kT0 + 50);
+  ASSERT_FALSE(locked.ok());
+  EXPECT_NE(locked.error().message.find("locked"), std::string::npos);
+  EXPECT_FALSE(store.login("trainee1", "right-secret", kT0 + 51).ok());
+  // Revoked badges count too.
+  ASSERT_TRUE(store.unlockUser("trainee1", kT0 + 60).ok());
+  auto fresh = store.issueBadge("trainee1", kT0 + 61);
+  ASSERT_TRUE(fresh.ok());
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(store.loginBadge(*badge, kT0 + 70 + i).ok());
+  EXPECT_FALSE(store.loginBadge(*fresh, kT0 + 80).ok());
+  EXPECT_TRUE(store.loginBadge(*fresh, kT0 + 81 + 15LL * 60 * 1'000'000'000).ok());  // free after 15 minutes
+  EXPECT_GE(rawCount("SELECT count(*) FROM journal WHERE kind = 'user_locked'"), 2);
+  EXPECT_GE(rawCount("SELECT count(*) FROM journal WHERE kind = 'login_refused_locked' AND payload LIKE '%badge%'"), 2);
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, DatabaseFromBeforeBadgesIsMigratedOnOpen) {
+  {
+    Store store = open();
+    ASSERT_TRUE(store.addUser("jdupont", Role::Technician, "correct horse battery", kT0).ok());
+    seedSession(store);
+  }
+  // Back to schema 1, as written by a build without badges.
+  raw("DROP TABLE badges; UPDATE meta SET value = 'rivet-records 1' WHERE key = 'schema'");
+  ASSERT_EQ(rawCount("SELECT count(*) FROM sqlite_master WHERE name = 'badges'"), 0);
+  Store store = open();
+  EXPECT_EQ(rawCount("SELECT count(*) FROM meta WHERE key = 'schema' AND value = 'rivet-records 2'"), 1);
+  EXPECT_TRUE(store.login("jdupont", "correct horse battery", kT0 + 100).ok());
+  auto badge = store.issueBadge("jdupont", kT0 + 101);
+  ASSERT_TRUE(badge.ok()) << badge.error().describe();
+  EXPECT_TRUE(store.loginBadge(*badge, kT0 + 102).ok());
+  EXPECT_EQ(store.exportSessions(ExportFormat::Json)->find("OT-2026-0042") != std::string::npos, true);
   EXPECT_TRUE(store.verify()->ok());
 }
 

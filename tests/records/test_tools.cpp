@@ -1,5 +1,5 @@
 // End-to-end tests of rivet-run-procedure and rivet-records: bad input, login lockout, role-checked sign-off
-// from the logged-in user, training faults and score, verify exit codes after tampering, exports, history.
+// from the logged-in user, training faults and score, verify exit codes after tampering, exports, history, badges.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/objdetect.hpp>
+#include <opencv2/wechat_qrcode.hpp>
 #include <sstream>
 
 #include "rivet/records/store.hpp"
@@ -70,6 +73,17 @@ class Tools : public ::testing::Test {
                procedure + " --db " + db_ + " --events " + path + " " + extra);
   }
   std::string records(const std::string& args) { return std::string(RIVET_RECORDS) + " " + args; }
+  int rawBadges() {
+    sqlite3* db = nullptr;
+    sqlite3_open(db_.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM badges", -1, &st, nullptr);
+    int n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+  }
 
   fs::path dir_;
   std::string db_;
@@ -114,6 +128,57 @@ TEST_F(Tools, LockedOutUserCannotLogIn) {
   ASSERT_EQ(run(records("unlock " + db_ + " --name jdupont")).code, 0);
   r = drive("robot-cell3-gripper-fingers", {ev("l", "login", kT0 + 20, {{"user", "jdupont"}, {"secret", "technician-secret"}})});
   EXPECT_EQ(r.code, 0);
+}
+
+// issue-badge writes a printable QR PNG that OpenCV's own readers find (cv::QRCodeDetector) and decode
+// (cv::wechat_qrcode: Debian's objdetect has no quirc to decode with) to the payload, which logs in until
+// revoke-badge (or a newer badge) revokes it.
+TEST_F(Tools, IssueBadgeWritesAQrThatDecodesAndLogsIn) {
+  const std::string png = (dir_ / "jdupont-badge.png").string();
+  const std::string payload_file = (dir_ / "jdupont-badge.txt").string();
+  auto r = run(records("issue-badge " + db_ + " --name jdupont -o " + png + " --payload-out " + payload_file));
+  ASSERT_EQ(r.code, 0) << r.text;
+  EXPECT_NE(r.text.find("jdupont"), std::string::npos);
+  // Both files hold the login token: owner-only.
+  EXPECT_EQ(fs::status(png).permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+  EXPECT_EQ(fs::status(payload_file).permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+  std::string payload;
+  {
+    std::ifstream in(payload_file);
+    std::getline(in, payload);
+  }
+  ASSERT_EQ(payload.rfind("RIVET-BADGE:1:jdupont:", 0), 0u) << payload;
+  const cv::Mat image = cv::imread(png, cv::IMREAD_GRAYSCALE);
+  ASSERT_FALSE(image.empty());
+  EXPECT_GT(image.rows, image.cols);  // the name is printed under the code
+  std::vector<cv::Point2f> corners;
+  EXPECT_TRUE(cv::QRCodeDetector().detect(image, corners));
+  EXPECT_EQ(corners.size(), 4u);
+  const auto texts = cv::wechat_qrcode::WeChatQRCode().detectAndDecode(image);
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_EQ(texts[0], payload);
+
+  StoreOptions o;
+  o.kdf.n = 1u << 10;
+  {
+    auto store = Store::open(db_, o);
+    ASSERT_TRUE(store.ok());
+    auto in = store->loginBadge(payload, kT0 + 1);
+    ASSERT_TRUE(in.ok()) << in.error().describe();
+    EXPECT_EQ(in->name, "jdupont");
+  }
+  ASSERT_EQ(run(records("revoke-badge " + db_ + " --name jdupont")).code, 0);
+  {
+    auto store = Store::open(db_, o);
+    ASSERT_TRUE(store.ok());
+    EXPECT_FALSE(store->loginBadge(payload, kT0 + 2).ok());
+  }
+  // Errors: nothing to revoke, unknown user, not a PNG (checked before a badge is issued).
+  EXPECT_EQ(run(records("revoke-badge " + db_ + " --name jdupont")).code, 2);
+  EXPECT_EQ(run(records("issue-badge " + db_ + " --name nobody -o " + png)).code, 2);
+  EXPECT_EQ(run(records("issue-badge " + db_ + " --name mmartin -o " + (dir_ / "badge.txt").string())).code, 2);
+  EXPECT_EQ(run(records("issue-badge " + db_ + " --name mmartin -o " + (dir_ / "no/such/badge.png").string())).code, 2);
+  EXPECT_EQ(rawBadges(), 1);
 }
 
 // The training variant: quiz, fault injection, gate refused by the fault, trainer-only sign-off.

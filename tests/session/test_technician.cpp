@@ -1,4 +1,4 @@
-// Unit tests for the technician session (login, work orders, gates journaled with their values, resume, sign-off).
+// Unit tests for the technician session (login by PIN or badge, work orders, gates journaled with their values, resume, sign-off).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -166,6 +166,86 @@ TEST_F(Fixture, GateDecidesOnJournaledValuesAndResumesAfterRestart) {
     // Stale values close the gate again on a later gate step: a value 10 s old is refused.
     EXPECT_TRUE(store.verify()->ok());
   }
+}
+
+TEST_F(Fixture, BadgeLoginLikePinLoginAndRefusalsSayLittle) {
+  std::int64_t t = kT0;
+  std::string badge;
+  {
+    auto store = open();
+    auto issued = store.issueBadge("jdupont", t);
+    ASSERT_TRUE(issued.ok()) << issued.error().describe();
+    badge = *issued;
+    auto s = make(store, {{"OT-42", "RC3", "robot-cell3-loto", "", "", ""}});
+    auto ok = s.loginBadge(badge, t += kSecond);
+    ASSERT_TRUE(ok.accepted) << ok.message.en;
+    EXPECT_EQ(ok.outcome, "login");
+    EXPECT_EQ(s.stage(), Stage::Choose);
+    EXPECT_EQ(s.user()->name, "jdupont");
+    EXPECT_EQ(s.loginBadge(badge, t).outcome, "rejected");  // someone is already logged in
+    ASSERT_TRUE(s.startOrder("OT-42", t += kSecond).accepted);
+    ASSERT_TRUE(s.act(ev(EventType::Confirm), t += kSecond).accepted);
+    ASSERT_EQ(s.engine()->currentStepId(), "isolate");
+    s.logout();
+
+    // A wrong token (a forged or mistyped badge): refused, saying only that the badge is not valid.
+    std::string forged = badge;
+    forged.back() = forged.back() == '0' ? '1' : '0';
+    auto wrong = s.loginBadge(forged, t += kSecond);
+    EXPECT_FALSE(wrong.accepted);
+    EXPECT_EQ(wrong.outcome, "badge_refused");
+    EXPECT_EQ(wrong.message.en, "Badge not valid");
+    EXPECT_EQ(wrong.message.fr, "Badge non valide");
+    EXPECT_EQ(s.stage(), Stage::Login);
+    // Other QR codes and badges of unknown users get the same words.
+    EXPECT_EQ(s.loginBadge("https://example.com/", t += kSecond).message.en, "Badge not valid");
+    EXPECT_EQ(s.loginBadge("RIVET-BADGE:1:nobody:" + badge.substr(badge.size() - 32), t += kSecond).message.en,
+              "Badge not valid");
+  }
+  // After a restart, the badge resumes the open session like the PIN does.
+  {
+    auto store = open();
+    auto s = make(store, {{"OT-42", "RC3", "robot-cell3-loto", "", "", ""}});
+    auto r = s.loginBadge(badge, t += kSecond);
+    ASSERT_TRUE(r.accepted) << r.message.en;
+    EXPECT_EQ(r.outcome, "resumed");
+    EXPECT_EQ(s.stage(), Stage::Running);
+    EXPECT_EQ(s.engine()->currentStepId(), "isolate");
+    s.logout();
+    // Revoked (lost badge): refused the same way; the PIN still works.
+    ASSERT_TRUE(store.revokeBadge("jdupont", t += kSecond).ok());
+    auto revoked = s.loginBadge(badge, t += kSecond);
+    EXPECT_FALSE(revoked.accepted);
+    EXPECT_EQ(revoked.outcome, "badge_refused");
+    EXPECT_EQ(revoked.message.en, "Badge not valid");
+    EXPECT_TRUE(s.login("jdupont", "24681357", t += kSecond).accepted);
+  }
+}
+
+TEST_F(Fixture, BadgeHeldToTheCameraCountsOnceAndLockoutIsSaid) {
+  auto store = open();
+  auto issued = store.issueBadge("mmartin", kT0);
+  ASSERT_TRUE(issued.ok());
+  std::string forged = *issued;
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  auto s = make(store);
+  // The same wrong badge seen in 60 frames over two seconds is one failed attempt, not a lockout.
+  std::int64_t t = kT0;
+  for (int frame = 0; frame < 60; ++frame) EXPECT_EQ(s.loginBadge(forged, t += kSecond / 30).outcome, "badge_refused");
+  auto good = s.loginBadge(*issued, t += kSecond / 30);
+  ASSERT_TRUE(good.accepted) << good.message.en;
+  s.logout();
+  // Shown again after it was taken away, each showing counts: five lock the account, and the screen says so.
+  for (int i = 0; i < 5; ++i) {
+    t += session::TechnicianSession::kBadgeRetryNs + kSecond;
+    (void)s.loginBadge(forged, t);
+  }
+  auto locked = s.loginBadge(*issued, t += kSecond);
+  EXPECT_FALSE(locked.accepted);
+  EXPECT_EQ(locked.outcome, "badge_refused");
+  EXPECT_NE(locked.message.en.find("locked"), std::string::npos) << locked.message.en;
+  EXPECT_NE(locked.message.fr.find("verrouillé"), std::string::npos);
+  EXPECT_EQ(s.login("mmartin", "86427531", t += kSecond).outcome, "locked");
 }
 
 TEST_F(Fixture, SignOffNeedsAnAllowedSignerAndTheirPin) {

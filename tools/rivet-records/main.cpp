@@ -1,13 +1,17 @@
-// rivet-records: add/unlock users, verify the journal's hash chain, export sessions for the CMMS, show training history.
+// rivet-records: add/unlock users, issue/revoke login badges (QR PNG), verify the journal's hash chain, export sessions for the CMMS, show training history.
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "rivet/core/clock.hpp"
 #include "rivet/records/store.hpp"
+#include "rivet/tracking/image_io.hpp"
+#include "rivet/tracking/qr_code.hpp"
 
 namespace {
 
@@ -16,6 +20,13 @@ using namespace rivet;
 int report(const core::Error& e, int code = 2) {
   std::fprintf(stderr, "rivet-records: %s\n", e.describe().c_str());
   return code;
+}
+
+// The badge PNG and payload file hold the login token: readable by their owner only.
+void ownerOnly(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace, ec);
 }
 
 }  // namespace
@@ -38,6 +49,20 @@ int main(int argc, char** argv) {
   auto* unlock = app.add_subcommand("unlock", "unlock a user locked out after failed logins");
   unlock->add_option("DB", db_path, "records database")->required();
   unlock->add_option("--name", name, "login name")->required();
+
+  auto* issue = app.add_subcommand("issue-badge",
+                                    "issue a login badge (replaces the user's previous one) as a printable QR PNG");
+  std::string badge_png, payload_out;
+  int module_px = 10;
+  issue->add_option("DB", db_path, "records database")->required()->check(CLI::ExistingFile);
+  issue->add_option("--name", name, "login name")->required();
+  issue->add_option("-o,--out", badge_png, "badge image to write (.png)")->required();
+  issue->add_option("--payload-out", payload_out, "also write the QR text to this file (it is a secret)");
+  issue->add_option("--module-px", module_px, "pixels per QR module (default 10)")->check(CLI::Range(2, 40));
+
+  auto* revoke = app.add_subcommand("revoke-badge", "revoke a user's login badge (a lost or stolen badge)");
+  revoke->add_option("DB", db_path, "records database")->required()->check(CLI::ExistingFile);
+  revoke->add_option("--name", name, "login name")->required();
 
   auto* verify = app.add_subcommand("verify", "recompute the hash chain; exit 1 if any row was edited, deleted or reordered");
   verify->add_option("DB", db_path, "records database")->required()->check(CLI::ExistingFile);
@@ -77,6 +102,42 @@ int main(int argc, char** argv) {
   if (unlock->parsed()) {
     if (auto s = store->unlockUser(name, now); !s) return report(s.error());
     std::printf("unlocked %s\n", name.c_str());
+    return 0;
+  }
+  if (issue->parsed()) {
+    // Checked before issuing: a badge that cannot be written would still revoke the previous one.
+    const std::filesystem::path png(badge_png);
+    std::string ext = png.extension().string();
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext != ".png") return report(core::makeError("the badge image must be a .png file", badge_png));
+    if (png.has_parent_path() && !std::filesystem::is_directory(png.parent_path())) {
+      return report(core::makeError("the folder of the badge image does not exist", badge_png, "create it first"));
+    }
+    auto payload = store->issueBadge(name, now);
+    if (!payload) return report(payload.error());
+    auto card = tracking::encodeQrCode(*payload, module_px, name);
+    if (!card) return report(card.error());
+    if (auto st = tracking::saveImage(badge_png, *card); !st) {
+      // The new badge is stored but was not printed: revoke it rather than leave an unseen credential active.
+      (void)store->revokeBadge(name, core::wallClockNs());
+      return report(core::makeError(st.error().message + "; the new badge was revoked (and the previous one too)",
+                                    st.error().where, "fix the path and issue the badge again"));
+    }
+    ownerOnly(badge_png);
+    if (!payload_out.empty()) {
+      std::ofstream out(payload_out, std::ios::binary | std::ios::trunc);
+      out << *payload << "\n";
+      out.close();
+      if (!out) return report(core::makeError("cannot write the badge payload", payload_out, "check the folder"));
+      ownerOnly(payload_out);
+    }
+    std::printf("issued a badge for %s: %s (any previous badge of %s is revoked)\n", name.c_str(), badge_png.c_str(),
+                name.c_str());
+    return 0;
+  }
+  if (revoke->parsed()) {
+    if (auto s = store->revokeBadge(name, now); !s) return report(s.error());
+    std::printf("revoked the badge of %s\n", name.c_str());
     return 0;
   }
   if (verify->parsed()) {

@@ -1,4 +1,4 @@
-// Records store: SQLite (WAL, synchronous=FULL) journal with a SHA-256 hash chain, users (scrypt), sessions, training.
+// Records store: SQLite (WAL, synchronous=FULL) journal with a SHA-256 hash chain, users (scrypt PINs, badges), sessions, training.
 #include "rivet/records/store.hpp"
 
 #include <openssl/crypto.h>
@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cinttypes>
 #include <cstdio>
@@ -204,6 +205,10 @@ CREATE TABLE IF NOT EXISTS training(
   session_id INTEGER PRIMARY KEY, user TEXT NOT NULL, procedure_id TEXT NOT NULL, time_ns INTEGER NOT NULL,
   score REAL NOT NULL, passed INTEGER NOT NULL, errors INTEGER NOT NULL, wrong_answers INTEGER NOT NULL,
   gate_attempts INTEGER NOT NULL, hints INTEGER NOT NULL, total_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS badges(
+  id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL,
+  issued_ns INTEGER NOT NULL, revoked_ns INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS badges_active ON badges(user_id) WHERE revoked_ns = 0;
 CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS sessions_no_update BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'sessions are append-only'); END;
@@ -272,6 +277,27 @@ struct Store::Impl {
     return rc2 == SQLITE_DONE;
   }
 
+  // After a PIN or badge check: updates the failure count shared by both (lockout after max_failures in a row,
+  // reset by a success) and journals the attempt. Returns the lock time set by this failure (0 when none).
+  core::Result<std::int64_t> settleLogin(std::int64_t user_id, std::int64_t failures, bool good, Row& row,
+                                         const char* ok_payload, const char* fail_payload, std::int64_t now_ns) {
+    Tx tx(*this);
+    if (!tx.open) return err("cannot start a write transaction");
+    db::Stmt upd(db, "UPDATE users SET failures = ?1, locked_until_ns = ?2 WHERE id = ?3");
+    std::int64_t new_failures = good ? 0 : failures + 1;
+    std::int64_t new_lock = 0;
+    if (!good && new_failures >= options.max_failures) {
+      new_lock = now_ns + options.lockout_ns;
+      new_failures = 0;
+    }
+    upd.bind(1, new_failures).bind(2, new_lock).bind(3, user_id);
+    if (upd.step() != SQLITE_DONE) return err("cannot update the login counters");
+    row.kind = good ? "login_ok" : new_lock ? "user_locked" : "login_failed";
+    row.payload = good ? ok_payload : fail_payload;
+    if (!append(row) || !tx.commit()) return err("cannot journal the login");
+    return new_lock;
+  }
+
   core::Result<Row> commitRow(Row row, const std::string& what) {
     Tx tx(*this);
     if (!tx.open) return err("cannot start a write transaction for " + what, "is another program holding the database?");
@@ -312,7 +338,10 @@ core::Result<Store> Store::open(const std::string& path, StoreOptions options) {
     impl->exec("ROLLBACK");
     return e;
   }
-  if (!impl->exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', 'rivet-records 1')") || !impl->exec("COMMIT")) {
+  // Schema 2 added the badges table; a schema-1 database gets it from kSchema above and keeps its rows.
+  if (!impl->exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', 'rivet-records 2')") ||
+      !impl->exec("UPDATE meta SET value = 'rivet-records 2' WHERE key = 'schema' AND value = 'rivet-records 1'") ||
+      !impl->exec("COMMIT")) {
     return impl->err("cannot initialise the records database");
   }
   impl->head = db::Stmt(impl->db, "SELECT count, hash FROM chain_head WHERE id = 1");
@@ -409,20 +438,9 @@ core::Result<User> Store::login(const std::string& name, const std::string& secr
                            "login", "wait, or ask an admin to unlock it");
   }
   const bool good = checkSecret(secret, stored);
-  Impl::Tx tx(*impl_);
-  if (!tx.open) return impl_->err("cannot start a write transaction");
-  db::Stmt upd(impl_->db, "UPDATE users SET failures = ?1, locked_until_ns = ?2 WHERE id = ?3");
-  std::int64_t new_failures = good ? 0 : failures + 1;
-  std::int64_t new_lock = 0;
-  if (!good && new_failures >= impl_->options.max_failures) {
-    new_lock = now_ns + impl_->options.lockout_ns;
-    new_failures = 0;
-  }
-  upd.bind(1, new_failures).bind(2, new_lock).bind(3, user.id);
-  if (upd.step() != SQLITE_DONE) return impl_->err("cannot update the login counters");
-  row.kind = good ? "login_ok" : new_lock ? "user_locked" : "login_failed";
-  row.payload = good ? R"({"result":"ok"})" : R"({"reason":"wrong secret"})";
-  if (!impl_->append(row) || !tx.commit()) return impl_->err("cannot journal the login");
+  auto settled = impl_->settleLogin(user.id, failures, good, row, R"({"result":"ok"})", R"({"reason":"wrong secret"})", now_ns);
+  if (!settled) return settled.error();
+  const std::int64_t new_lock = *settled;
   if (!good) {
     if (new_lock) {
       return core::makeError("wrong secret; account '" + name + "' is now locked until " + isoUtc(new_lock), "login",
@@ -448,6 +466,151 @@ core::Status Store::unlockUser(const std::string& name, std::int64_t now_ns) {
   row.payload = "{}";
   if (!impl_->append(row) || !tx.commit()) return impl_->err("cannot journal the unlock");
   return {};
+}
+
+namespace {
+
+constexpr std::string_view kBadgePrefix = "RIVET-BADGE:1:";
+constexpr std::size_t kBadgeTokenBytes = 16;  // 128 random bits
+
+// The badge token is 128 bits from RAND_bytes, so a fast hash is enough: guessing a preimage means searching
+// 2^128 tokens, which no cost factor would make harder in practice. scrypt protects low-entropy secrets (PINs,
+// phrases); spent on every badge shown to the camera it would cost 32 MiB and tens of milliseconds for nothing.
+std::string badgeHash(const std::string& token) { return "sha256$" + sha256Hex(token); }
+
+struct BadgePayload {
+  std::string user;
+  std::string token;  // raw bytes
+};
+
+// "RIVET-BADGE:1:<user>:<32 hex digits>"; the user name may itself hold ':' (the token is after the last one).
+// Trailing white space (scanners add line ends) is ignored; hex digits may be upper or lower case.
+std::optional<BadgePayload> parseBadge(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t')) {
+    text.pop_back();
+  }
+  if (text.size() <= kBadgePrefix.size() || text.compare(0, kBadgePrefix.size(), kBadgePrefix) != 0) return std::nullopt;
+  const std::size_t colon = text.rfind(':');
+  if (colon < kBadgePrefix.size() + 1) return std::nullopt;  // empty user name
+  std::string hex_token = text.substr(colon + 1);
+  if (hex_token.size() != 2 * kBadgeTokenBytes) return std::nullopt;
+  for (char& c : hex_token) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  auto token = unhex(hex_token);
+  if (!token) return std::nullopt;
+  return BadgePayload{text.substr(kBadgePrefix.size(), colon - kBadgePrefix.size()), *token};
+}
+
+}  // namespace
+
+core::Result<std::string> Store::issueBadge(const std::string& name, std::int64_t now_ns) {
+  auto user = findUser(name);
+  if (!user) return core::makeError("unknown user '" + name + "'", "records", "add the user first (rivet-records add-user)");
+  std::array<unsigned char, kBadgeTokenBytes> token{};
+  if (RAND_bytes(token.data(), static_cast<int>(token.size())) != 1) {
+    return core::makeError("cannot draw a random badge token (RAND_bytes failed)", "records", "check OpenSSL");
+  }
+  const std::string token_s(reinterpret_cast<const char*>(token.data()), token.size());
+  Impl::Tx tx(*impl_);
+  if (!tx.open) return impl_->err("cannot start a write transaction");
+  db::Stmt revoke(impl_->db, "UPDATE badges SET revoked_ns = ?1 WHERE user_id = ?2 AND revoked_ns = 0");
+  revoke.bind(1, std::max<std::int64_t>(now_ns, 1)).bind(2, user->id);
+  if (revoke.step() != SQLITE_DONE) return impl_->err("cannot revoke the previous badge");
+  const int revoked = sqlite3_changes(impl_->db);
+  db::Stmt ins(impl_->db, "INSERT INTO badges(user_id, token_hash, issued_ns) VALUES (?1, ?2, ?3)");
+  ins.bind(1, user->id).bind(2, std::string_view(badgeHash(token_s))).bind(3, now_ns);
+  if (ins.step() != SQLITE_DONE) return impl_->err("cannot store the badge");
+  const std::int64_t badge_id = sqlite3_last_insert_rowid(impl_->db);
+  Row row;
+  row.kind = "badge_issued";
+  row.time_ns = now_ns;
+  row.user = name;
+  row.payload = nlohmann::json{{"badge", badge_id}, {"replaced", revoked > 0}}.dump();
+  if (!impl_->append(row)) return impl_->err("cannot journal the badge");
+  if (!tx.commit()) return impl_->err("cannot commit the badge", "check free disk space");
+  return std::string(kBadgePrefix) + name + ":" + hex(token.data(), token.size());
+}
+
+core::Status Store::revokeBadge(const std::string& name, std::int64_t now_ns) {
+  auto user = findUser(name);
+  if (!user) return core::makeError("unknown user '" + name + "'", "records", "check the name");
+  Impl::Tx tx(*impl_);
+  if (!tx.open) return impl_->err("cannot start a write transaction");
+  db::Stmt revoke(impl_->db, "UPDATE badges SET revoked_ns = ?1 WHERE user_id = ?2 AND revoked_ns = 0");
+  revoke.bind(1, std::max<std::int64_t>(now_ns, 1)).bind(2, user->id);
+  if (revoke.step() != SQLITE_DONE) return impl_->err("cannot revoke the badge");
+  if (sqlite3_changes(impl_->db) == 0) {
+    return core::makeError("user '" + name + "' has no badge to revoke", "records", "issue one with issue-badge");
+  }
+  Row row;
+  row.kind = "badge_revoked";
+  row.time_ns = now_ns;
+  row.user = name;
+  row.payload = "{}";
+  if (!impl_->append(row) || !tx.commit()) return impl_->err("cannot journal the revocation");
+  return {};
+}
+
+core::Result<User> Store::loginBadge(const std::string& payload, std::int64_t now_ns) {
+  auto badge = parseBadge(payload);
+  if (!badge) {
+    return core::makeError("not a Rivet badge (expected RIVET-BADGE:1:<user>:<32 hex digits>)", "badge login",
+                           "show a badge printed by rivet-records issue-badge");
+  }
+  Row row;
+  row.time_ns = now_ns;
+  row.user = badge->user;
+  auto& s = impl_->user_by_name.reset();
+  s.bind(1, std::string_view(badge->user));
+  if (s.step() != SQLITE_ROW) {
+    s.reset();
+    row.kind = "login_failed";
+    row.payload = R"({"reason":"unknown user","method":"badge"})";
+    (void)impl_->commitRow(row, "a failed badge login");
+    return core::makeError("the badge names an unknown user", "badge login", "ask an admin for a new badge");
+  }
+  User user{s.i64(0), s.text(1), procedure::roleFromString(s.text(2)).value_or(Role::Technician)};
+  const std::int64_t failures = s.i64(4);
+  const std::int64_t locked_until = s.i64(5);
+  s.reset();
+  if (locked_until > now_ns) {
+    row.kind = "login_refused_locked";
+    row.payload = R"({"reason":"locked","method":"badge"})";
+    (void)impl_->commitRow(row, "a refused badge login");
+    return core::makeError("account '" + badge->user + "' is locked after " + std::to_string(impl_->options.max_failures) +
+                               " failed logins until " + isoUtc(locked_until),
+                           "badge login", "wait, or ask an admin to unlock it");
+  }
+  // Every badge the user ever had is compared (in constant time each) so a revoked one is named as such.
+  const std::string presented = badgeHash(badge->token);
+  bool good = false;
+  std::int64_t revoked_at = 0;
+  db::Stmt q(impl_->db, "SELECT token_hash, revoked_ns FROM badges WHERE user_id = ?1");
+  q.bind(1, user.id);
+  while (q.step() == SQLITE_ROW) {
+    const std::string stored = q.text(0);
+    if (stored.size() != presented.size() || CRYPTO_memcmp(stored.data(), presented.data(), stored.size()) != 0) continue;
+    if (q.i64(1) == 0) {
+      good = true;
+    } else {
+      revoked_at = q.i64(1);
+    }
+  }
+  const char* fail = revoked_at ? R"({"reason":"revoked badge","method":"badge"})" : R"({"reason":"wrong badge","method":"badge"})";
+  auto settled = impl_->settleLogin(user.id, failures, good, row, R"({"result":"ok","method":"badge"})", fail, now_ns);
+  if (!settled) return settled.error();
+  if (good) return user;
+  if (*settled) {
+    return core::makeError("badge not valid; account '" + badge->user + "' is now locked until " + isoUtc(*settled),
+                           "badge login", "ask an admin to unlock it");
+  }
+  if (revoked_at) {
+    return core::makeError("this badge was revoked on " + isoUtc(revoked_at), "badge login",
+                           "use the newest badge, or ask an admin for a new one");
+  }
+  return core::makeError("badge not valid (wrong token, or no badge issued for this user)", "badge login",
+                         "ask an admin for a new badge");
 }
 
 namespace {

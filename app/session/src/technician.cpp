@@ -44,7 +44,35 @@ ActionResult TechnicianSession::login(const std::string& name, const std::string
     }
     return refused("pin_wrong", tx("Wrong PIN or unknown user", "PIN incorrect ou utilisateur inconnu"));
   }
-  user_ = *user;
+  return loggedIn(*user, now_ns);
+}
+
+ActionResult TechnicianSession::loginBadge(const std::string& payload, std::int64_t now_ns) {
+  if (stage_ != Stage::Login) return refused("rejected", tx("someone is already logged in", "une session est déjà ouverte"));
+  const std::string key = records::sha256Hex(payload);
+  if (!refused_badge_.empty() && key == refused_badge_ && now_ns >= refused_badge_ns_ &&
+      now_ns - refused_badge_ns_ < kBadgeRetryNs) {
+    refused_badge_ns_ = now_ns;  // still in front of the camera: one attempt until it is taken away
+    return refused_badge_result_;
+  }
+  auto user = store_->loginBadge(payload, now_ns);
+  if (!user.ok()) {
+    // Which part was wrong (user, token, revoked) stays in the journal: the screen does not help a forger.
+    const bool locked = user.error().message.find("locked") != std::string::npos;
+    refused_badge_result_ =
+        locked ? refused("badge_refused", tx("Account locked after repeated failed logins: ask a supervisor to unlock it",
+                                             "Compte verrouillé après plusieurs échecs : demandez à un responsable de le déverrouiller"))
+               : refused("badge_refused", tx("Badge not valid", "Badge non valide"));
+    refused_badge_ = key;
+    refused_badge_ns_ = now_ns;
+    return refused_badge_result_;
+  }
+  refused_badge_.clear();
+  return loggedIn(*user, now_ns);
+}
+
+ActionResult TechnicianSession::loggedIn(const records::User& user, std::int64_t now_ns) {
+  user_ = user;
   stage_ = Stage::Choose;
   ActionResult r;
   r.accepted = true;

@@ -115,6 +115,17 @@ class Store {
   // Fails for unknown users, wrong secrets and locked accounts (locked after max_failures in a row).
   core::Result<User> login(const std::string& name, const std::string& secret, std::int64_t now_ns);
   core::Status unlockUser(const std::string& name, std::int64_t now_ns);
+
+  // Badge credential, separate from the PIN: a random 128-bit token of which only a hash is stored. Issuing
+  // revokes the user's previous badge and returns the QR payload text "RIVET-BADGE:1:<user>:<token-hex>" (the
+  // only time the token is seen: print it, do not keep it).
+  core::Result<std::string> issueBadge(const std::string& user, std::int64_t now_ns);
+  // Logs in with a badge payload. Fails for a malformed payload (not journaled, no user to count against), an
+  // unknown user, a revoked or wrong token and a locked account; wrong and revoked tokens count towards the same
+  // lockout as wrong PINs, and a good badge resets the count like a good PIN.
+  core::Result<User> loginBadge(const std::string& payload, std::int64_t now_ns);
+  // Revokes the user's badge (fails when the user has none to revoke).
+  core::Status revokeBadge(const std::string& user, std::int64_t now_ns);
   [[nodiscard]] std::optional<User> findUser(const std::string& name) const;
   // Every user, by name (the login screen lists them; secrets never leave the store).
   [[nodiscard]] std::vector<User> listUsers() const;

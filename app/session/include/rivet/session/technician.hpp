@@ -48,6 +48,13 @@ class TechnicianSession {
   // PIN check through the store (lockout after repeated failures is the store's). On success the user's open
   // session, if any, is resumed at its step; otherwise the user chooses a work order or a procedure.
   ActionResult login(const std::string& name, const std::string& pin, std::int64_t now_ns);
+  // Login with the text of a badge QR code seen by the camera (records::Store::loginBadge): on success the same as
+  // login(), outcome "login" (or "resumed"); refused with outcome "badge_refused" and only "badge not valid" or
+  // "account locked" said. The same refused payload shown again within kBadgeRetryNs is refused without asking
+  // the store, so a badge held in front of the camera for many frames counts as one failed attempt, not one per
+  // frame (which would lock the account in a second).
+  ActionResult loginBadge(const std::string& payload, std::int64_t now_ns);
+  static constexpr std::int64_t kBadgeRetryNs = 5'000'000'000;
   // Leaves the run open in the journal (resumed at the next login).
   void logout();
 
@@ -72,6 +79,7 @@ class TechnicianSession {
   [[nodiscard]] bool resumed() const { return resumed_; }
 
  private:
+  ActionResult loggedIn(const records::User& user, std::int64_t now_ns);
   ActionResult begin(const procedure::Procedure& procedure, const std::string& work_order, const std::string& asset,
                      std::int64_t now_ns);
   core::Status journalConditionTags(std::int64_t now_ns);
@@ -89,6 +97,9 @@ class TechnicianSession {
   std::map<std::string, procedure::TagSample> latest_;    // live values by tag
   std::map<std::string, std::int64_t> journaled_time_;    // source time of the last journaled sample per tag
   int action_counter_ = 0;
+  std::string refused_badge_;          // SHA-256 of the last refused badge payload (never the payload itself)
+  std::int64_t refused_badge_ns_ = 0;  // when it was last refused
+  ActionResult refused_badge_result_;
 };
 
 }  // namespace rivet::session
