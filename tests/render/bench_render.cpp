@@ -92,6 +92,7 @@ void runBench(bool validation, int msaa_samples) {
   };
   const std::vector<Case> cases{
       {"background only", false, {}},
+      {"background only + UI window", false, {}, true},
       {"model, no highlight", true, {}},
       {"model + highlight", true, {PartStyle::Normal, PartStyle::Normal, PartStyle::Highlight}},
       {"model + highlight + UI window", true, {PartStyle::Normal, PartStyle::Normal, PartStyle::Highlight}, true}};

@@ -82,21 +82,8 @@ core::Status Renderer::Impl::recordUiTexture(VkCommandBuffer cmd, FrameSlot& slo
     write.pImageInfo = &image_info;
     vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
   }
+  // Where ImGui draws (its clip rectangles, in framebuffer pixels): the screen overlay composites only there.
   ImDrawData* draw_data = ImGui::GetDrawData();
-  VkClearValue clear{};  // transparent: premultiplied (0,0,0,0)
-  VkRenderPassBeginInfo begin{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
-  begin.renderPass = ui_texture_pass.get();
-  begin.framebuffer = slot.ui_fb.get();
-  begin.renderArea = {{0, 0}, {w, h}};
-  begin.clearValueCount = 1;
-  begin.pClearValues = &clear;
-  vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
-  // ImGui's blending (colour SRC_ALPHA/ONE_MINUS_SRC_ALPHA, alpha ONE/ONE_MINUS_SRC_ALPHA) onto transparent black
-  // leaves premultiplied colour: composited with ONE/ONE_MINUS_SRC_ALPHA it equals drawing straight onto the picture.
-  ImGui_ImplVulkan_RenderDrawData(draw_data, cmd);
-  vkCmdEndRenderPass(cmd);
-
-  // Where ImGui drew (its clip rectangles, in framebuffer pixels): the screen overlay composites only there.
   float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
   const ImVec2 origin = draw_data->DisplayPos;
   const ImVec2 scale = draw_data->FramebufferScale;
@@ -120,6 +107,32 @@ core::Status Renderer::Impl::recordUiTexture(VkCommandBuffer cmd, FrameSlot& slo
   ui_frame.height = h;
   ui_frame.bounds = {{static_cast<std::int32_t>(x0), static_cast<std::int32_t>(y0)},
                      {static_cast<std::uint32_t>(x1 - x0), static_cast<std::uint32_t>(y1 - y0)}};
+  // The world quad samples all of the texture: clear it all. The overlay reads only around the bounds (filter
+  // footprint included): clear and draw only there, and skip the pass when ImGui draws nothing.
+  VkRect2D area{{0, 0}, {w, h}};
+  if (frame.ui_placement == UiPlacement::ScreenOverlay) {
+    if (ui_frame.bounds.extent.width == 0 || ui_frame.bounds.extent.height == 0) return {};
+    constexpr float kMargin = 2.0f;
+    const float ax0 = std::max(x0 - kMargin, 0.0f);
+    const float ay0 = std::max(y0 - kMargin, 0.0f);
+    const float ax1 = std::min(x1 + kMargin, fw);
+    const float ay1 = std::min(y1 + kMargin, fh);
+    area = {{static_cast<std::int32_t>(ax0), static_cast<std::int32_t>(ay0)},
+            {static_cast<std::uint32_t>(ax1 - ax0), static_cast<std::uint32_t>(ay1 - ay0)}};
+  }
+  VkClearValue clear{};  // transparent: premultiplied (0,0,0,0)
+  VkRenderPassBeginInfo begin{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
+  begin.renderPass = ui_texture_pass.get();
+  begin.framebuffer = slot.ui_fb.get();
+  begin.renderArea = area;
+  begin.clearValueCount = 1;
+  begin.pClearValues = &clear;
+  vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+  // ImGui's blending (colour SRC_ALPHA/ONE_MINUS_SRC_ALPHA, alpha ONE/ONE_MINUS_SRC_ALPHA) onto transparent black
+  // leaves premultiplied colour: composited with ONE/ONE_MINUS_SRC_ALPHA it equals drawing straight onto the picture.
+  // Its clip rectangles keep it inside `area`.
+  ImGui_ImplVulkan_RenderDrawData(draw_data, cmd);
+  vkCmdEndRenderPass(cmd);
   return {};
 }
 
@@ -169,7 +182,9 @@ void Renderer::Impl::recordUiComposite(VkCommandBuffer cmd, const FrameSlot& slo
     vkCmdDraw(cmd, 6, 1, 0, 0);
   } else {
     vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, ui_layout.get(), 0, 1, sets.data(), 0, nullptr);
-    vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, ui_overlay_pipeline.get());
+    const bool exact = ui_frame.width == w && ui_frame.height == h;
+    vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS,
+                      exact ? ui_overlay_exact_pipeline.get() : ui_overlay_pipeline.get());
     vkCmdDraw(cmd, 3, 1, 0, 0);
   }
   vkCmdEndRenderPass(cmd);

@@ -469,7 +469,11 @@ core::Status Renderer::Impl::createPipelines() {
     s.premultiplied = true;
     s.vert = fullscreen_vert->get();
     s.frag = ui_overlay_frag->get();
+    s.mode = 0;
     jobs.push_back({&ui_overlay_pipeline, s});
+    s.mode = 1;
+    jobs.push_back({&ui_overlay_exact_pipeline, s});
+    s.mode = -1;
     s.vert = ui_quad_vert->get();
     s.frag = ui_quad_frag->get();
     jobs.push_back({&ui_quad_pipeline, s});

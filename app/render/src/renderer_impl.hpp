@@ -248,7 +248,8 @@ struct Renderer::Impl {
   vk::Pipeline edge_pipeline;
   vk::Pipeline id_pipeline;
   vk::Pipeline mask_pipeline;
-  vk::Pipeline ui_overlay_pipeline;
+  vk::Pipeline ui_overlay_pipeline;        // stretched (UI size differs from the target's), filtered
+  vk::Pipeline ui_overlay_exact_pipeline;  // same size: texels copied as they are
   vk::Pipeline ui_quad_pipeline;
 
   vk::BufferAlloc vertex_buffer;
