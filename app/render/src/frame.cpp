@@ -82,19 +82,31 @@ core::Status Renderer::Impl::recordUiTexture(VkCommandBuffer cmd, FrameSlot& slo
     write.pImageInfo = &image_info;
     vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
   }
-  // Where ImGui draws (its clip rectangles, in framebuffer pixels): the screen overlay composites only there.
+  // Where ImGui draws, in framebuffer pixels: per draw list, its vertices' box within its clip rectangles (these
+  // are often the whole display). The screen overlay composites only there. A few thousand vertices: cheap.
   ImDrawData* draw_data = ImGui::GetDrawData();
   float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
   const ImVec2 origin = draw_data->DisplayPos;
   const ImVec2 scale = draw_data->FramebufferScale;
   for (int l = 0; l < draw_data->CmdListsCount; ++l) {
-    for (const ImDrawCmd& c : draw_data->CmdLists[l]->CmdBuffer) {
+    const ImDrawList* list = draw_data->CmdLists[l];
+    ImVec4 clip{1e30f, 1e30f, -1e30f, -1e30f};
+    for (const ImDrawCmd& c : list->CmdBuffer) {
       if (c.UserCallback != nullptr || c.ElemCount == 0) continue;
-      x0 = std::min(x0, (c.ClipRect.x - origin.x) * scale.x);
-      y0 = std::min(y0, (c.ClipRect.y - origin.y) * scale.y);
-      x1 = std::max(x1, (c.ClipRect.z - origin.x) * scale.x);
-      y1 = std::max(y1, (c.ClipRect.w - origin.y) * scale.y);
+      clip = {std::min(clip.x, c.ClipRect.x), std::min(clip.y, c.ClipRect.y), std::max(clip.z, c.ClipRect.z),
+              std::max(clip.w, c.ClipRect.w)};
     }
+    if (clip.x >= clip.z || clip.y >= clip.w) continue;
+    ImVec4 box{1e30f, 1e30f, -1e30f, -1e30f};
+    for (const ImDrawVert& v : list->VtxBuffer) {
+      box = {std::min(box.x, v.pos.x), std::min(box.y, v.pos.y), std::max(box.z, v.pos.x), std::max(box.w, v.pos.y)};
+    }
+    const ImVec4 r{std::max(box.x, clip.x), std::max(box.y, clip.y), std::min(box.z, clip.z), std::min(box.w, clip.w)};
+    if (r.x >= r.z || r.y >= r.w) continue;
+    x0 = std::min(x0, (r.x - origin.x) * scale.x);
+    y0 = std::min(y0, (r.y - origin.y) * scale.y);
+    x1 = std::max(x1, (r.z - origin.x) * scale.x);
+    y1 = std::max(y1, (r.w - origin.y) * scale.y);
   }
   const auto fw = static_cast<float>(w);
   const auto fh = static_cast<float>(h);

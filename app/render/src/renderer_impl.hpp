@@ -277,7 +277,7 @@ struct Renderer::Impl {
   vk::DescriptorPool ui_pool;
   struct UiFrame {
     bool drawn = false;   // this frame has a UI texture to place
-    VkRect2D bounds{};    // where ImGui drew, in UI texture pixels (union of its clip rectangles)
+    VkRect2D bounds{};    // where ImGui drew, in UI texture pixels (vertex boxes within clip rectangles)
     std::uint32_t width = 0;
     std::uint32_t height = 0;
   } ui_frame;
