@@ -1,5 +1,6 @@
-// Benchmark: renderFrame time at 1280x720, one view, photo background, outlines and highlight, on lavapipe.
+// Benchmark: renderFrame time at 1280x720, one view, photo background, outlines, highlight and UI, on lavapipe.
 #include <gtest/gtest.h>
+#include <imgui.h>
 
 #include <algorithm>
 #include <cmath>
@@ -87,22 +88,49 @@ void runBench(bool validation, int msaa_samples) {
     const char* name;
     bool model_visible;
     std::vector<PartStyle> styles;
+    bool ui = false;
+    int views = 1;  // 2: a second target with its own view, as a headset's two eyes
   };
   const std::vector<Case> cases{
       {"background only", false, {}},
+      {"background only + UI window", false, {}, true},
+      {"background only + UI window", false, {}, true, 2},
       {"model, no highlight", true, {}},
-      {"model + highlight", true, {PartStyle::Normal, PartStyle::Normal, PartStyle::Highlight}}};
+      {"model + highlight", true, {PartStyle::Normal, PartStyle::Normal, PartStyle::Highlight}},
+      {"model + highlight + UI window", true, {PartStyle::Normal, PartStyle::Normal, PartStyle::Highlight}, true}};
+  // A step-card-like ImGui window for the UI case (drawn once per frame as the app does).
+  ImGui::CreateContext();
+  ImGui::GetIO().DisplaySize = ImVec2(static_cast<float>(kW), static_cast<float>(kH));
+  ImGui::GetIO().IniFilename = nullptr;
+  ASSERT_TRUE(renderer.initUi().ok());
+  auto buildUi = [] {
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(20, 400));
+    ImGui::SetNextWindowSize(ImVec2(520, 300));
+    ImGui::Begin("Step 3 of 7");
+    for (int line = 0; line < 12; ++line) ImGui::TextUnformatted("Loosen the drain plug and let the oil run out.");
+    ImGui::Button("Done");
+    ImGui::End();
+    ImGui::Render();
+  };
+  auto second_target = renderer.createOffscreenTarget(kW, kH);
+  ASSERT_TRUE(second_target.ok());
   FrameDesc frame;
-  frame.views.push_back(test::makeView(test::testCamera(kW, kH), pose, *target));
   for (const Case& c : cases) {
     frame.model_visible = c.model_visible;
     frame.part_styles = c.styles;
+    frame.draw_ui = c.ui;
+    frame.views = {test::makeView(test::testCamera(kW, kH), pose, *target)};
+    if (c.views == 2) frame.views.push_back(test::makeView(test::testCamera(kW, kH), pose, *second_target));
     std::vector<double> total, cpu;
     for (int i = 0; i < 12; ++i) {
       frame.time_s = i / 30.0;
       const std::clock_t cpu_start = std::clock();
       const core::Stopwatch wall;
-      ASSERT_TRUE(renderer.setBackground(*target, camera_frame).ok());  // a new camera frame every frame, as in the app
+      if (c.ui) buildUi();
+      for (const auto& view : frame.views) {  // a new camera frame every frame, as in the app
+        ASSERT_TRUE(renderer.setBackground(view.target, camera_frame).ok());
+      }
       ASSERT_TRUE(renderer.renderFrame(frame).ok());
       const double wall_ms = wall.elapsedMs();
       const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
@@ -113,9 +141,9 @@ void runBench(bool validation, int msaa_samples) {
     }
     std::sort(total.begin(), total.end());
     std::sort(cpu.begin(), cpu.end());
-    std::printf("render_ms (setBackground Bgr8 + renderFrame) %dx%d, 1 view, %s (%zu triangles), %dx MSAA, validation %s: median %.1f ms, "
+    std::printf("render_ms (setBackground Bgr8 + renderFrame) %dx%d, %d view(s), %s (%zu triangles), %dx MSAA, validation %s: median %.1f ms, "
                 "min %.1f ms, max %.1f ms; CPU time (all lavapipe threads) median %.1f ms [%s]\n",
-                kW, kH, c.name, model.indices.size() / 3, renderer.msaaSamples(), validation ? "on" : "off",
+                kW, kH, c.views, c.name, model.indices.size() / 3, renderer.msaaSamples(), validation ? "on" : "off",
                 total[total.size() / 2], total.front(), total.back(), cpu[cpu.size() / 2],
                 renderer.deviceName().c_str());
   }
@@ -125,6 +153,8 @@ void runBench(bool validation, int msaa_samples) {
                          std::to_string(renderer.msaaSamples()),
                      *image);
   EXPECT_EQ(renderer.validationMessageCount(), 0u);
+  renderer.shutdownUi();
+  ImGui::DestroyContext();
 }
 
 TEST(RenderBench, Frame1280x720NoValidation) { runBench(false, 4); }

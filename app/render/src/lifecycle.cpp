@@ -119,9 +119,21 @@ core::Status Renderer::Impl::validateFrame(const FrameDesc& frame) const {
       return core::makeError("draw_ui is set but there is no ImGui draw data", "render: renderFrame",
                              "call ImGui::Render() before renderFrame()");
     }
-    if (frame.views.size() > kMaxUiTargetsPerFrame) {
-      return core::makeError("the UI can be drawn into at most 8 targets per frame", "render: renderFrame",
-                             "draw the UI into fewer views");
+    if (frame.ui_width < 0 || frame.ui_height < 0 || (frame.ui_width == 0) != (frame.ui_height == 0) ||
+        frame.ui_width > kMaxTargetSize || frame.ui_height > kMaxTargetSize) {
+      return core::makeError("UI size " + std::to_string(frame.ui_width) + "x" + std::to_string(frame.ui_height) +
+                                 " is out of range",
+                             "render: renderFrame", "use 0x0 (the first view's target size) or 1x1 to 16384x16384");
+    }
+    if (frame.ui_placement == UiPlacement::WorldQuad) {
+      const UiQuad& q = frame.ui_quad;
+      const bool finite = std::all_of(q.T_world_quad.m.begin(), q.T_world_quad.m.end(),
+                                      [](float v) { return std::isfinite(v); });
+      if (!finite || !std::isfinite(q.width_m) || !std::isfinite(q.height_m) || q.width_m <= 0 ||
+          q.height_m <= 0) {
+        return core::makeError("UI world quad has a non-finite pose or a size that is not positive",
+                               "render: renderFrame", "set ui_quad.T_world_quad and a positive width_m/height_m");
+      }
     }
   }
   return {};
@@ -136,6 +148,12 @@ core::Status Renderer::Impl::recordFrame(VkCommandBuffer cmd, FrameSlot& slot, c
   const FrameParams params{{frame.model_opacity, static_cast<float>(frame.time_s), any_highlight ? 1.0f : 0.0f, 0.0f}};
   if (auto s = uploadFrameData(slot, params); !s) return s;
   const bool draw_model = frame.model_visible && has_model;
+  ui_frame = {};
+  if (frame.draw_ui) {  // once per frame, before the views that place it
+    if (auto s = recordUiTexture(cmd, slot, frame); !s) return s;
+  }
+  stats.ui_width = static_cast<int>(ui_frame.width);
+  stats.ui_height = static_cast<int>(ui_frame.height);
   std::vector<RenderTarget*> drawn;
   for (const auto& view : frame.views) {
     RenderTarget* t = findTarget(view.target);
@@ -148,7 +166,7 @@ core::Status Renderer::Impl::recordFrame(VkCommandBuffer cmd, FrameSlot& slot, c
   for (const auto& view : frame.views) {
     RenderTarget* t = findTarget(view.target);
     if (std::find(drawn.begin(), drawn.end(), t) == drawn.end()) continue;
-    recordView(cmd, slot.frame_set, *t, view, frame, draw_model, any_highlight, any_ghost);
+    recordView(cmd, slot, *t, view, frame, draw_model, any_highlight, any_ghost);
     t->last_used_serial = slot.serial;
   }
   return {};

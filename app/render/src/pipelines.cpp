@@ -57,16 +57,30 @@ core::Status Renderer::Impl::createDescriptors() {
   RIVET_VK_TRY(vkCreatePipelineLayout(device, &layout_info, nullptr, &pipeline_layout));
   layout = vk::PipelineLayout(device, pipeline_layout);
 
+  // UI composite: set 0 the frame slot's UI texture, set 1 the target's (id image for the world quad's depth test).
+  const VkDescriptorSetLayoutBinding ui_binding{0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1,
+                                                VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
+  set_info.bindingCount = 1;
+  set_info.pBindings = &ui_binding;
+  RIVET_VK_TRY(vkCreateDescriptorSetLayout(device, &set_info, nullptr, &set_layout));
+  ui_set_layout = vk::DescriptorSetLayout(device, set_layout);
+  const std::array<VkDescriptorSetLayout, 2> ui_set_layouts{ui_set_layout.get(), target_set_layout.get()};
+  const VkPushConstantRange ui_push{VK_SHADER_STAGE_VERTEX_BIT, 0, sizeof(QuadConstants)};
+  layout_info.pSetLayouts = ui_set_layouts.data();
+  layout_info.pPushConstantRanges = &ui_push;
+  RIVET_VK_TRY(vkCreatePipelineLayout(device, &layout_info, nullptr, &pipeline_layout));
+  ui_layout = vk::PipelineLayout(device, pipeline_layout);
+
   // Per-target sets are freed when a target is destroyed; retired targets hold theirs a little longer.
   constexpr std::uint32_t kTargetSets = 2 * kMaxTargets;
   const std::array<VkDescriptorPoolSize, 3> sizes{{
       {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, kFramesInFlight},
       {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kFramesInFlight},
-      {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 2 * kTargetSets},
+      {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 2 * kTargetSets + kFramesInFlight},
   }};
   VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   pool_info.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
-  pool_info.maxSets = kFramesInFlight + kTargetSets;
+  pool_info.maxSets = 2 * kFramesInFlight + kTargetSets;  // frame sets, UI sets, target sets
   pool_info.poolSizeCount = static_cast<std::uint32_t>(sizes.size());
   pool_info.pPoolSizes = sizes.data();
   VkDescriptorPool pool = VK_NULL_HANDLE;
@@ -81,6 +95,9 @@ core::Status Renderer::Impl::createDescriptors() {
     const VkDescriptorSetLayout frame_layout = frame_set_layout.get();
     alloc.pSetLayouts = &frame_layout;
     RIVET_VK_TRY(vkAllocateDescriptorSets(device, &alloc, &slot.frame_set));
+    const VkDescriptorSetLayout ui_layout_handle = ui_set_layout.get();
+    alloc.pSetLayouts = &ui_layout_handle;
+    RIVET_VK_TRY(vkAllocateDescriptorSets(device, &alloc, &slot.ui_set));  // written with the slot's UI texture
     auto params = vk::createBuffer(ctx, sizeof(FrameParams), VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT, true);
     if (!params) return params.error();
     slot.params = std::move(*params);
@@ -261,6 +278,12 @@ core::Status Renderer::Impl::createRenderPasses() {
                                                      VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL);
     if (auto s = make_color_only(color, ui_pass); !s) return s;
   }
+  {  // UI texture pass: ImGui into the frame slot's UI texture, cleared to transparent, then sampled by the views.
+    const VkAttachmentDescription color = attachment(kUiFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR,
+                                                     VK_ATTACHMENT_STORE_OP_STORE, VK_IMAGE_LAYOUT_UNDEFINED,
+                                                     VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL);
+    if (auto s = make_color_only(color, ui_texture_pass); !s) return s;
+  }
   {  // Mask pass: single-sample coverage, left ready for the copy to host memory.
     const VkAttachmentDescription color = attachment(kMaskFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_CLEAR,
                                                      VK_ATTACHMENT_STORE_OP_STORE, VK_IMAGE_LAYOUT_UNDEFINED,
@@ -320,7 +343,7 @@ core::Result<vk::Pipeline> Renderer::Impl::createPipeline(const PipelineSpec& sp
   std::array<VkPipelineColorBlendAttachmentState, 2> blends{};
   for (auto& b : blends) {
     b.blendEnable = spec.blend ? VK_TRUE : VK_FALSE;
-    b.srcColorBlendFactor = VK_BLEND_FACTOR_SRC_ALPHA;
+    b.srcColorBlendFactor = spec.premultiplied ? VK_BLEND_FACTOR_ONE : VK_BLEND_FACTOR_SRC_ALPHA;
     b.dstColorBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
     b.colorBlendOp = VK_BLEND_OP_ADD;
     b.srcAlphaBlendFactor = VK_BLEND_FACTOR_ONE;
@@ -349,7 +372,7 @@ core::Result<vk::Pipeline> Renderer::Impl::createPipeline(const PipelineSpec& sp
   info.pDepthStencilState = &depth;
   info.pColorBlendState = &blend;
   info.pDynamicState = &dynamic;
-  info.layout = layout.get();
+  info.layout = spec.layout != VK_NULL_HANDLE ? spec.layout : layout.get();
   info.renderPass = spec.pass;
   info.subpass = 0;
   VkPipeline pipeline = VK_NULL_HANDLE;
@@ -366,8 +389,11 @@ core::Status Renderer::Impl::createPipelines() {
   auto background_frag = vk::createShader(ctx.device, "background.frag");
   auto edge_frag = vk::createShader(ctx.device, "edge.frag");
   auto depth_frag = vk::createShader(ctx.device, "depth.frag");
+  auto ui_overlay_frag = vk::createShader(ctx.device, "ui_overlay.frag");
+  auto ui_quad_vert = vk::createShader(ctx.device, "ui_quad.vert");
+  auto ui_quad_frag = vk::createShader(ctx.device, "ui_quad.frag");
   for (const auto* shader : {&model_vert, &model_frag, &id_frag, &mask_frag, &fullscreen_vert, &background_frag,
-                             &edge_frag, &depth_frag}) {
+                             &edge_frag, &depth_frag, &ui_overlay_frag, &ui_quad_vert, &ui_quad_frag}) {
     if (!*shader) return shader->error();
   }
   struct Job {
@@ -433,6 +459,24 @@ core::Status Renderer::Impl::createPipelines() {
     s.depth_test = false;
     s.depth_write = false;
     jobs.push_back({&mask_pipeline, s});
+  }
+  {  // UI composite into a target's UNORM view: premultiplied UI texture over the picture.
+    PipelineSpec s;
+    s.pass = ui_pass.get();
+    s.layout = ui_layout.get();
+    s.model_vertices = false;
+    s.blend = true;
+    s.premultiplied = true;
+    s.vert = fullscreen_vert->get();
+    s.frag = ui_overlay_frag->get();
+    s.mode = 0;
+    jobs.push_back({&ui_overlay_pipeline, s});
+    s.mode = 1;
+    jobs.push_back({&ui_overlay_exact_pipeline, s});
+    s.mode = -1;
+    s.vert = ui_quad_vert->get();
+    s.frag = ui_quad_frag->get();
+    jobs.push_back({&ui_quad_pipeline, s});
   }
   for (auto& job : jobs) {
     auto pipeline = createPipeline(job.spec);

@@ -223,7 +223,7 @@ core::Status Renderer::initUi() {
   info.MSAASamples = VK_SAMPLE_COUNT_1_BIT;
   info.Allocator = nullptr;
   info.CheckVkResultFn = checkImGuiVkResult;
-  if (!ImGui_ImplVulkan_Init(&info, m.ui_pass.get())) {
+  if (!ImGui_ImplVulkan_Init(&info, m.ui_texture_pass.get())) {  // ImGui draws into the UI texture only
     m.ui_pool.reset();
     return core::makeError("ImGui Vulkan backend failed to initialise", "render", "see the log for Vulkan errors");
   }

@@ -18,14 +18,16 @@ namespace rivet::render {
 
 inline constexpr VkFormat kColorFormat = VK_FORMAT_R8G8B8A8_SRGB;       // targets: sRGB-encoded storage, linear blending
 inline constexpr VkFormat kColorUnormFormat = VK_FORMAT_R8G8B8A8_UNORM; // UI view of the same bytes (ImGui blends in sRGB)
+// The frame's UI texture: sRGB-encoded colour, premultiplied alpha, stored UNORM (ImGui blends in sRGB space).
+inline constexpr VkFormat kUiFormat = VK_FORMAT_R8G8B8A8_UNORM;
 inline constexpr VkFormat kDepthFormat = VK_FORMAT_D32_SFLOAT;
 inline constexpr VkFormat kIdFormat = VK_FORMAT_R32G32B32A32_UINT;  // part index + 1, packed view normal, view depth
 inline constexpr VkFormat kMaskFormat = VK_FORMAT_R8_UNORM;
 inline constexpr std::uint32_t kMaxTargets = 64;
-inline constexpr std::uint32_t kMaxUiTargetsPerFrame = 8;
 inline constexpr std::uint32_t kFramesInFlight = 2;
-// ImGui backend vertex buffers cycle over this many slots: no frame in flight still reads the one reused.
-inline constexpr std::uint32_t kUiBufferSlots = kMaxUiTargetsPerFrame * kFramesInFlight;
+// ImGui backend vertex buffers cycle over this many slots, one ImGui draw per recorded frame: the one reused was
+// last read by the frame two back, which its slot's start waited for.
+inline constexpr std::uint32_t kUiBufferSlots = kFramesInFlight;
 inline constexpr int kMaxTargetSize = 16384;
 inline constexpr float kDarkGreyLinear = 0.0212f;          // sRGB 40/255
 
@@ -38,6 +40,11 @@ struct ViewConstants {
   std::array<float, 16> model_view;
 };
 static_assert(sizeof(ViewConstants) == 128, "push constants are limited to 128 bytes");
+
+struct QuadConstants {  // ui_quad.vert
+  std::array<float, 16> mvp;
+  std::array<float, 4> depth_row;
+};
 
 struct FrameParams {
   std::array<float, 4> params;  // opacity, time_s, any highlight, unused
@@ -71,6 +78,8 @@ struct PipelineSpec {
   bool depth_write = false;
   VkCompareOp depth_compare = VK_COMPARE_OP_LESS;
   bool blend = false;
+  bool premultiplied = false;  // blend ONE, ONE_MINUS_SRC_ALPHA (the UI texture) instead of SRC_ALPHA, ...
+  VkPipelineLayout layout = VK_NULL_HANDLE;  // null: the model passes' layout
   bool color_write = true;
   std::uint32_t color_attachments = 1;
   VkCullModeFlags cull = VK_CULL_MODE_NONE;
@@ -129,6 +138,11 @@ struct FrameSlot {
   VkDescriptorSet frame_set = VK_NULL_HANDLE;  // set 0: this slot's params and part styles
   vk::BufferAlloc params;
   vk::BufferAlloc part_styles;
+  // The slot's UI texture (kUiFormat), drawn once per frame with draw_ui and sampled by every view; its own per
+  // slot, so a frame in flight keeps reading its UI while the next frame draws another. Recreated on size change.
+  vk::ImageAlloc ui_image;
+  vk::Framebuffer ui_fb;
+  VkDescriptorSet ui_set = VK_NULL_HANDLE;  // UI set 0: ui_image
 };
 
 // A host-visible staging buffer for background pixels and the last frame that copies out of it.
@@ -150,7 +164,7 @@ struct RenderTarget {
   vk::Framebuffer id_fb;
   vk::Framebuffer scene_fb;
   vk::Framebuffer overlay_fb;
-  vk::Framebuffer ui_fb;
+  vk::Framebuffer ui_fb;        // the UI composite (overlay or world quad) into `color` through its UNORM view
   VkDescriptorSet set = VK_NULL_HANDLE;  // background, id (freed by Impl::releaseTarget)
   vk::ImageAlloc background;
   std::array<BackgroundStaging, kFramesInFlight> background_staging;  // reused while the size fits
@@ -215,12 +229,15 @@ struct Renderer::Impl {
   vk::DescriptorSetLayout frame_set_layout;   // set 0: frame params (UBO), part styles (SSBO)
   vk::DescriptorSetLayout target_set_layout;  // set 1: background, id
   vk::PipelineLayout layout;
+  vk::DescriptorSetLayout ui_set_layout;  // UI set 0: the UI texture
+  vk::PipelineLayout ui_layout;           // UI composite: set 0 UI texture, set 1 target (id), QuadConstants
   vk::DescriptorPool descriptor_pool;
 
   vk::RenderPass id_pass;
   vk::RenderPass scene_pass;
   vk::RenderPass overlay_pass;
-  vk::RenderPass ui_pass;
+  vk::RenderPass ui_pass;          // UI composite into a target
+  vk::RenderPass ui_texture_pass;  // ImGui into the slot's UI texture (cleared to transparent)
   vk::RenderPass mask_pass;
   vk::Pipeline background_pipeline;
   vk::Pipeline prepass_pipeline;
@@ -231,6 +248,9 @@ struct Renderer::Impl {
   vk::Pipeline edge_pipeline;
   vk::Pipeline id_pipeline;
   vk::Pipeline mask_pipeline;
+  vk::Pipeline ui_overlay_pipeline;        // stretched (UI size differs from the target's), filtered
+  vk::Pipeline ui_overlay_exact_pipeline;  // same size: texels copied as they are
+  vk::Pipeline ui_quad_pipeline;
 
   vk::BufferAlloc vertex_buffer;
   vk::BufferAlloc index_buffer;
@@ -255,6 +275,12 @@ struct Renderer::Impl {
 
   bool ui_ready = false;
   vk::DescriptorPool ui_pool;
+  struct UiFrame {
+    bool drawn = false;   // this frame has a UI texture to place
+    VkRect2D bounds{};    // where ImGui drew, in UI texture pixels (vertex boxes within clip rectangles)
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+  } ui_frame;
   FrameStats stats;
   std::vector<vk::ImageAlloc> test_images;
 
@@ -302,9 +328,14 @@ struct Renderer::Impl {
   [[nodiscard]] ViewConstants viewConstants(const ViewSetup& view) const;
   core::Status uploadBackground(RenderTarget& t, const core::Image& image);
   core::Status recordBackgroundUpload(VkCommandBuffer cmd, RenderTarget& t, std::uint64_t serial);
-  void recordView(VkCommandBuffer cmd, VkDescriptorSet frame_set, RenderTarget& target, const ViewSetup& view,
+  void recordView(VkCommandBuffer cmd, const FrameSlot& slot, RenderTarget& target, const ViewSetup& view,
                   const FrameDesc& frame, bool draw_model, bool any_highlight, bool any_ghost);
   void drawParts(VkCommandBuffer cmd, bool (*include)(PartStyle)) const;
+  // Draws ImGui's draw data into the slot's UI texture (recreated when the size changes); once per frame.
+  core::Status recordUiTexture(VkCommandBuffer cmd, FrameSlot& slot, const FrameDesc& frame);
+  // Places the frame's UI texture into a view's target (screen overlay or world quad).
+  void recordUiComposite(VkCommandBuffer cmd, const FrameSlot& slot, RenderTarget& target, const ViewSetup& view,
+                         const FrameDesc& frame);
   void shutdownUi();  // releases the ImGui backend (process-global) if this renderer initialised it
 };
 

@@ -56,6 +56,22 @@ struct ViewSetup {
   int target = 0;            // which target this view renders into (one view per target per frame)
 };
 
+// Where the frame's UI texture (see FrameDesc::draw_ui) appears in each view.
+enum class UiPlacement : std::uint8_t {
+  ScreenOverlay,  // composited over the view's whole target (stretched if the UI size differs from the target's)
+  WorldQuad,      // a textured quad in 3D (FrameDesc::ui_quad), depth-tested against the model, in every view
+};
+
+// The UI as a rectangle in the scene (a floating panel for a headset). Quad coordinates: centre at the origin,
+// x along the texture's rows (left to right), y down the texture (top to bottom), readable when seen looking
+// along +z, like a camera image seen by the camera (so T_world_quad = T_world_camera * translation(0, 0, d)
+// puts it upright, d metres in front of that camera, filling width_m x height_m).
+struct UiQuad {
+  core::Mat4f T_world_quad;  // pose of the quad's centre; "world" is the frame ViewSetup::T_view_model maps from
+  float width_m = 0.4f;      // size of the quad (the texture is stretched to it: keep the aspect of the UI size)
+  float height_m = 0.3f;
+};
+
 struct FrameDesc {
   std::vector<ViewSetup> views;        // N views, each with its own view+projection (stereo/XR later)
   std::vector<PartStyle> part_styles;  // one per content::Model part; missing => Normal. A Normal part takes
@@ -64,7 +80,15 @@ struct FrameDesc {
                                        // geometry pass nothing down (a robot link does not restyle the next).
   bool model_visible = true;           // false when tracking is lost: background + UI only
   float model_opacity = 0.55f;         // Normal parts: shaded, semi-transparent so the photo reads through
-  bool draw_ui = false;                // draw ImGui::GetDrawData() on top (UI pass) into every target
+  // Draw ImGui::GetDrawData(): rendered once per frame into the renderer's UI texture (ui_width x ui_height,
+  // R8G8B8A8 holding sRGB-encoded colour with premultiplied alpha, transparent where there is no UI, ImGui's
+  // blending in sRGB space as before), then placed in every view as ui_placement says. Set the ImGui display
+  // size (io.DisplaySize * io.DisplayFramebufferScale) to the UI size.
+  bool draw_ui = false;
+  int ui_width = 0;                    // UI texture size; 0 x 0 = the size of the first view's target
+  int ui_height = 0;
+  UiPlacement ui_placement = UiPlacement::ScreenOverlay;
+  UiQuad ui_quad;                      // ui_placement == WorldQuad: where the quad is
   double time_s = 0;                   // animates the highlight hatching; keep 0 for reproducible images
   bool transparent_background = false; // targets without a background image clear to (0,0,0,0) instead of dark grey
 };
@@ -86,6 +110,9 @@ struct FrameStats {
   double record_ms = 0;  // building the command buffer (includes ImGui vertex upload)
   double submit_wait_ms = 0;  // blocked on the GPU: queue submit until the fence signals (see above)
   double total_ms = 0;
+  int ui_width = 0;   // UI texture size of the last frame (0 x 0 without UI)
+  int ui_height = 0;
+  std::uint64_t ui_textures_created = 0;  // since create(): one per frame slot and UI size change, not per frame
 };
 
 // One target as beginFrame() found it. Offscreen and imported targets are always acquired; a swapchain target is
