@@ -1,5 +1,6 @@
 // Unit tests for the T_A_B pose algebra and the OpenCV-consistent Vulkan projection.
 #include <gtest/gtest.h>
+#include <cmath>
 
 #include "rivet/core/camera.hpp"
 #include "rivet/core/pose.hpp"
@@ -66,4 +67,27 @@ TEST(Camera, VulkanProjectionMatchesOpenCvPixels) {
   EXPECT_NEAR(zn / 0.05f, 0.0f, 1e-5);
   const float zf = P.at(2, 2) * 20.0f + P.at(2, 3);
   EXPECT_NEAR(zf / 20.0f, 1.0f, 1e-5);
+}
+
+// An XR view's field of view: its four edges land on the NDC borders (up is -y in the OpenCV view frame, and
+// Vulkan's NDC y points down, so the top edge is y = -1); a symmetric FOV equals the matching pinhole camera.
+TEST(Camera, FovProjectionPutsTheEdgesOnTheBorders) {
+  const double l = -0.75, r = 0.70, u = 0.72, d = -0.80;  // radians, as a headset reports them (asymmetric)
+  const Mat4f P = fovProjection(l, r, u, d, 0.05, 20.0);
+  auto ndc = [&](Vec3d p) {
+    const float w = P.at(3, 2) * float(p.z);
+    return Vec2d{(P.at(0, 0) * float(p.x) + P.at(0, 2) * float(p.z)) / w,
+                 (P.at(1, 1) * float(p.y) + P.at(1, 2) * float(p.z)) / w};
+  };
+  const double z = 2.0;
+  EXPECT_NEAR(ndc({std::tan(l) * z, 0, z}).x, -1.0, 1e-5);
+  EXPECT_NEAR(ndc({std::tan(r) * z, 0, z}).x, 1.0, 1e-5);
+  EXPECT_NEAR(ndc({0, -std::tan(u) * z, z}).y, -1.0, 1e-5);  // up: top of the image
+  EXPECT_NEAR(ndc({0, -std::tan(d) * z, z}).y, 1.0, 1e-5);
+  // Symmetric 90 x 60 degrees equals a 1280 x 720 pinhole with the same angles.
+  const double hx = 0.25 * M_PI, hy = M_PI / 6;
+  CameraModel cam{1280, 720, 640 / std::tan(hx), 360 / std::tan(hy), 639.5, 359.5, {}, -1};
+  const Mat4f Q = vulkanProjection(cam, 0.05, 20.0);
+  const Mat4f S = fovProjection(-hx, hx, hy, -hy, 0.05, 20.0);
+  for (int i = 0; i < 16; ++i) EXPECT_NEAR(S.m[static_cast<size_t>(i)], Q.m[static_cast<size_t>(i)], 1e-5) << i;
 }

@@ -29,11 +29,8 @@ using namespace rivet::apptest;
 
 namespace {
 
-
-// The technician's clicks for the gripper-finger procedure of the sample pack, from login to sign-off.
-const char* kFullScript = R"(# login with user + PIN on the on-screen keypad
-{"wait":{"screen":"login"}}
-{"click":"user:jdupont"}
+// Login with user + PIN on the on-screen keypad, the work order, the first steps up to the first lock.
+const std::string kToFirstLock = R"({"click":"user:jdupont"}
 {"type":"24681357"}
 {"click":"key:ok"}
 {"wait":{"screen":"orders"}}
@@ -48,7 +45,10 @@ const char* kFullScript = R"(# login with user + PIN on the on-screen keypad
 {"click":"confirm"}
 {"wait":{"step":"loto/isolate"}}
 {"click":"point:Q1"}
-{"click":"point:V3"}
+)";
+
+// The technician's clicks for the gripper-finger procedure of the sample pack, from login to sign-off.
+const std::string kFullScript = "{\"wait\":{\"screen\":\"login\"}}\n" + kToFirstLock + R"({"click":"point:V3"}
 {"wait":{"step":"loto/zero-energy"}}
 # air still up: Confirm is greyed out on screen, and a spoken/keyboard "confirm" does nothing
 {"command":"confirm"}
@@ -234,21 +234,7 @@ TEST_F(Acceptance, WholeSessionAgainstTheBrokerWithDegradedModes) {
 
 TEST_F(Acceptance, KilledMidSessionResumesAtTheSameStepWithNothingLostOrDoubled) {
   const fs::path script1 = dir_ / "first.jsonl";
-  writeFile(script1, R"({"click":"user:jdupont"}
-{"type":"24681357"}
-{"click":"key:ok"}
-{"click":"order:OT-1001"}
-{"wait":{"step":"prepare"}}
-{"click":"confirm"}
-{"wait":{"step":"park"}}
-{"click":"confirm"}
-{"wait":{"step":"loto"}}
-{"click":"confirm"}
-{"wait":{"step":"loto/notify"}}
-{"click":"confirm"}
-{"wait":{"step":"loto/isolate"}}
-{"click":"point:Q1"}
-{"wait":{"step":"never"},"timeout_s":300}
+  writeFile(script1, kToFirstLock + R"({"wait":{"step":"never"},"timeout_s":300}
 )");
   const fs::path out1 = dir_ / "out1";
   Child first = Child::spawn(appArgs(out1, script1, {"--simulate", "normal"}), dir_ / "app1.log");
@@ -312,6 +298,58 @@ TEST_F(Acceptance, ScriptErrorsNameTheLine) {
   EXPECT_EQ(rc, 3);
   EXPECT_NE(timeout.find("bad.jsonl:1"), std::string::npos) << timeout;
   EXPECT_NE(timeout.find("screen login"), std::string::npos) << timeout;
+}
+
+}  // namespace
+
+namespace {
+
+// A badge QR code held in front of the camera: the badge printed by rivet-records, pasted into a camera picture.
+TEST_F(Acceptance, BadgeShownToTheCameraLogsInAndARevokedOneDoesNot) {
+  int rc = 0;
+  const fs::path badge = dir_ / "badge.png";
+  std::string out = sh(std::string(RIVET_RECORDS) + " issue-badge " + db_.string() + " --name jdupont -o " + badge.string(), &rc);
+  ASSERT_EQ(rc, 0) << out;
+  const fs::path cam = dir_ / "badge-camera";
+  fs::create_directories(cam);
+  fs::copy_file(camera_ / "camera.yaml", cam / "camera.yaml");
+  out = sh("convert " + (camera_ / "frame-00000.png").string() + " \\( " + badge.string() +
+               " -resize 360x360 -rotate 8 \\) -geometry +460+150 -composite " + (cam / "frame-00000.png").string(), &rc);
+  ASSERT_EQ(rc, 0) << out;
+
+  const fs::path script = dir_ / "badge.jsonl";
+  writeFile(script, "{\"wait\":{\"screen\":\"orders\"},\"timeout_s\":60}\n{\"wait\":{\"frames\":1}}\n");
+  auto args = [&](const fs::path& o) {
+    std::vector<std::string> a = appArgs(o, script, {"--simulate", "normal"});
+    for (auto& s : a) if (s == camera_.string()) s = cam.string();
+    for (auto& s : a) if (s == (camera_ / "camera.yaml").string()) s = (cam / "camera.yaml").string();
+    return a;
+  };
+  Child app = Child::spawn(args(dir_ / "badge-out"), dir_ / "badge.log");
+  ASSERT_EQ(app.wait(120), 0) << app.output();
+  bool badge_login = false;
+  for (const auto& l : readLog(dir_ / "badge-out" / "run.jsonl")) {
+    for (const auto& c : l.value("commands", json::array())) {
+      badge_login |= c.value("command", "") == "badge" && c.value("accepted", false) && c.value("outcome", "") == "login";
+    }
+    if (l.value("screen", "") == "orders") {
+      EXPECT_EQ(l.value("user", ""), "jdupont");
+    }
+  }
+  EXPECT_TRUE(badge_login);
+
+  // Revoked: the same badge is refused, the login screen stays and says so.
+  out = sh(std::string(RIVET_RECORDS) + " revoke-badge " + db_.string() + " --name jdupont", &rc);
+  ASSERT_EQ(rc, 0) << out;
+  writeFile(script, "{\"wait\":{\"screen\":\"orders\"},\"timeout_s\":8}\n");
+  Child again = Child::spawn(args(dir_ / "revoked-out"), dir_ / "revoked.log");
+  EXPECT_EQ(again.wait(120), 3) << again.output();
+  bool refused = false;
+  for (const auto& l : readLog(dir_ / "revoked-out" / "run.jsonl")) {
+    for (const auto& c : l.value("commands", json::array())) refused |= c.value("outcome", "") == "badge_refused";
+    EXPECT_NE(l.value("screen", ""), "orders");
+  }
+  EXPECT_TRUE(refused);
 }
 
 }  // namespace

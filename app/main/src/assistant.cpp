@@ -303,6 +303,23 @@ UpdateRecord Assistant::update(TrackedFrame frame, std::int64_t now_ns) {
   rec.undistort_ms = frame.undistort_ms;
   track_ = frame.track;
   background_ = std::move(frame.background);
+  // Badge login: a QR code the tracking thread read while the login screen is up.
+  if (frame.badge && session_->stage() == session::Stage::Login) {
+    const auto r = session_->loginBadge(*frame.badge, now_ns);
+    if (r.outcome != "badge_ignored") {
+      ui::Command c{"badge", "", ""};
+      rec.autopilot.push_back(recordOf(c, r));
+      rec.badge_login = r.accepted;
+      if (r.accepted) {
+        selected_user_.clear();
+        login_message_.clear();
+        feedback(r);
+      } else {
+        login_message_ = r.message.get(overlay_->settings().language);
+      }
+    }
+  }
+  worker_->setScanBadges(session_->stage() == session::Stage::Login && options_.step_every_frames <= 0);
   background_dirty_ = true;
 
   core::Stopwatch watch;
@@ -559,7 +576,9 @@ core::Result<RenderRecord> Assistant::render(const DisplayFrame& frame, const ui
   background_dirty_ = false;
   desc.part_styles = partStyles();
   desc.model_visible = track_.tracked && session_->stage() == session::Stage::Running;
-  desc.draw_ui = true;
+  desc.draw_ui = true;  // into the UI texture, then over each view (a headset will place it as a world quad)
+  desc.ui_width = frame.ui_width;
+  desc.ui_height = frame.ui_height;
   if (auto st = renderer_->renderFrame(desc); !st.ok()) return st.error();
   rec.render_ms = watch.elapsedMs();
   return rec;
@@ -608,7 +627,7 @@ ui::OverlayModel Assistant::overlayModel(std::int64_t now_ns) const {
       for (const auto& u : session_->users()) m.login.users.push_back(u.name);
       m.login.selected = selected_user_;
       m.login.message = login_message_;
-      m.login.badge_scanning = false;
+      m.login.badge_scanning = options_.step_every_frames <= 0;
       break;
     }
     case session::Stage::Choose: {

@@ -60,15 +60,7 @@ class HeadlessDisplay final : public Display {
 }  // namespace
 
 core::Mat4f cameraProjection(const core::CameraModel& camera, int width, int height) {
-  core::CameraModel scaled = camera;
-  const double sx = static_cast<double>(width) / camera.width, sy = static_cast<double>(height) / camera.height;
-  scaled.fx *= sx;
-  scaled.fy *= sy;
-  scaled.cx = (camera.cx + 0.5) * sx - 0.5;
-  scaled.cy = (camera.cy + 0.5) * sy - 0.5;
-  scaled.width = width;
-  scaled.height = height;
-  return core::vulkanProjection(scaled, kNearM, kFarM);
+  return core::vulkanProjection(camera.scaledTo(width, height), kNearM, kFarM);
 }
 
 std::unique_ptr<Display> makeHeadlessDisplay(std::filesystem::path out_dir, int save_every) {

@@ -2,6 +2,7 @@
 #include "tracking_worker.hpp"
 
 #include "rivet/core/clock.hpp"
+#include "rivet/tracking/qr_code.hpp"
 
 namespace rivet::app {
 
@@ -75,6 +76,12 @@ void TrackingWorker::loop() {
     watch.reset();
     out.background = tracking::undistortImage(job.first.image, camera_);
     out.undistort_ms = watch.elapsedMs();
+    if (scan_badges_ && core::monotonicNs() - last_scan_mono_ns_ >= kBadgeScanPeriodNs) {
+      watch.reset();
+      out.badge = tracking::decodeQrCode(job.first.image);
+      out.badge_ms = watch.elapsedMs();
+      last_scan_mono_ns_ = core::monotonicNs();
+    }
     out.frame = std::move(job.first);
     out.tracked_mono_ns = core::monotonicNs();
     {

@@ -1,11 +1,13 @@
 // Camera-rate tracking on its own thread: a one-slot mailbox (newest frame wins) in, tracked frames out.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "rivet/core/camera.hpp"
@@ -26,6 +28,8 @@ struct TrackedFrame {
   double tracking_ms = 0;                // detection + pose + filter
   double undistort_ms = 0;
   std::uint64_t dropped_before = 0;      // frames replaced in the mailbox before this one was taken
+  std::optional<std::string> badge;      // text of a QR code seen in this frame (only while badges are scanned)
+  double badge_ms = 0;                   // time spent looking for one (0 when the frame was not scanned)
 };
 
 class TrackingWorker {
@@ -43,6 +47,10 @@ class TrackingWorker {
   // Waits until frame `seq` (or a later one) is tracked and returns the newest (replays in lockstep).
   TrackedFrame waitFor(std::uint64_t seq);
   [[nodiscard]] bool busy() const;
+  // While on: every frame at least `kBadgeScanPeriodNs` after the previous scan is also searched for a badge QR
+  // code (on this thread: a scan may take a few hundred ms, the display never waits for it).
+  void setScanBadges(bool on) { scan_badges_ = on; }
+  static constexpr std::int64_t kBadgeScanPeriodNs = 300'000'000;
 
  private:
   void loop();
@@ -56,6 +64,8 @@ class TrackingWorker {
   std::optional<TrackedFrame> outbox_;
   std::uint64_t last_done_seq_ = 0;
   bool working_ = false, stop_ = false;
+  std::atomic<bool> scan_badges_{false};
+  std::int64_t last_scan_mono_ns_ = 0;
   std::thread thread_;
 };
 

@@ -192,14 +192,7 @@ core::Result<core::CameraModel> adaptCameraToImage(const core::CameraModel& came
                                std::to_string(c.height) + " (different aspect ratio)",
                            "camera", "calibrate the camera at the resolution it streams");
   }
-  // Pixel centres at integers: u' + 0.5 = s (u + 0.5).
-  c.fx *= sx;
-  c.fy *= sy;
-  c.cx = (c.cx + 0.5) * sx - 0.5;
-  c.cy = (c.cy + 0.5) * sy - 0.5;
-  c.width = width;
-  c.height = height;
-  return c;
+  return c.scaledTo(width, height);
 }
 
 }  // namespace rivet::tracking
