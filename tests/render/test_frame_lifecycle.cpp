@@ -5,6 +5,7 @@
 #include <string>
 
 #include "render_test_util.hpp"
+#include "validated_renderer_test.hpp"
 #include "rivet/render/renderer.hpp"
 
 namespace rivet::render {
@@ -24,23 +25,8 @@ core::Image solid(int width, int height, std::uint8_t r, std::uint8_t g, std::ui
   return image;
 }
 
-class FrameLifecycleTest : public ::testing::Test {
+class FrameLifecycleTest : public test::ValidatedRendererTest {
  protected:
-  void SetUp() override {
-    RendererOptions options;
-    options.prefer_software = true;
-    options.enable_sync_validation = true;
-    auto created = Renderer::create(options);
-    ASSERT_TRUE(created.ok()) << created.error().describe();
-    renderer_ = std::move(*created);
-  }
-  void TearDown() override {
-    if (renderer_) {
-      EXPECT_EQ(renderer_->validationMessageCount(), 0u) << "Vulkan validation reported problems (see log)";
-      renderer_.reset();
-    }
-    EXPECT_EQ(processValidationMessageCount(), 0u);
-  }
   FrameDesc frameFor(std::initializer_list<int> targets) const {
     FrameDesc frame;
     for (const int t : targets) {
@@ -48,7 +34,6 @@ class FrameLifecycleTest : public ::testing::Test {
     }
     return frame;
   }
-  std::unique_ptr<Renderer> renderer_;
 };
 
 TEST_F(FrameLifecycleTest, FramesInFlightGiveTheSamePicturesAsRenderFrameAlone) {

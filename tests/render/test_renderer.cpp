@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "render_test_util.hpp"
+#include "validated_renderer_test.hpp"
 #include "rivet/content/model_file.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/render/png.hpp"
@@ -27,25 +28,8 @@ constexpr std::uint32_t kFormatB8G8R8A8Unorm = 44;
 constexpr std::uint32_t kFormatB8G8R8A8Srgb = 50;
 constexpr std::array<int, 3> kDarkGrey{40, 40, 40};
 
-class RendererTest : public ::testing::Test {
+class RendererTest : public test::ValidatedRendererTest {
  protected:
-  void SetUp() override {
-    RendererOptions options;
-    options.enable_validation = true;
-    options.prefer_software = true;
-    options.enable_sync_validation = true;
-    auto created = Renderer::create(options);
-    ASSERT_TRUE(created.ok()) << created.error().describe();
-    renderer_ = std::move(*created);
-  }
-  void TearDown() override {
-    if (renderer_) {
-      EXPECT_EQ(renderer_->validationMessageCount(), 0u) << "Vulkan validation reported problems (see log)";
-      renderer_.reset();
-    }
-    // Messages raised while destroying (leaked objects) are only visible in the process-wide count.
-    EXPECT_EQ(processValidationMessageCount(), 0u);
-  }
 
   int newTarget(int width = kWidth, int height = kHeight) {
     auto target = renderer_->createOffscreenTarget(width, height);
@@ -61,7 +45,6 @@ class RendererTest : public ::testing::Test {
     return image.ok() ? std::move(*image) : core::Image();
   }
 
-  std::unique_ptr<Renderer> renderer_;
 };
 
 bool isBackground(const std::array<int, 4>& p, const std::array<int, 3>& bg, int tolerance = 1) {

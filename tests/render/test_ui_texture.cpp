@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "render_test_util.hpp"
+#include "validated_renderer_test.hpp"
 #include "rivet/render/renderer.hpp"
 
 namespace rivet::render {
@@ -16,31 +17,19 @@ constexpr int kWidth = 320;
 constexpr int kHeight = 240;
 constexpr int kGrey = 40;  // the dark grey of a target without background (sRGB)
 
-class UiTextureTest : public ::testing::Test {
+class UiTextureTest : public test::ValidatedRendererTest {
  protected:
   void SetUp() override {
-    RendererOptions options;
-    options.enable_validation = true;
-    options.prefer_software = true;
-    options.enable_sync_validation = true;
-    auto created = Renderer::create(options);
-    ASSERT_TRUE(created.ok()) << created.error().describe();
-    renderer_ = std::move(*created);
+    ValidatedRendererTest::SetUp();
+    if (HasFatalFailure()) return;
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;
     ImGui::GetIO().DisplaySize = ImVec2(kWidth, kHeight);
     auto ui = renderer_->initUi();
     ASSERT_TRUE(ui.ok()) << ui.error().describe();
   }
-  void TearDown() override {
-    if (renderer_) {
-      renderer_->shutdownUi();
-      EXPECT_EQ(renderer_->validationMessageCount(), 0u) << "Vulkan validation reported problems (see log)";
-      renderer_.reset();
-    }
-    ImGui::DestroyContext();
-    EXPECT_EQ(processValidationMessageCount(), 0u);  // includes objects left alive at vkDestroyDevice
-  }
+  void beforeDestroy() override { renderer_->shutdownUi(); }
+  void afterDestroy() override { ImGui::DestroyContext(); }
 
   int newTarget(int width = kWidth, int height = kHeight) {
     auto target = renderer_->createOffscreenTarget(width, height);
@@ -71,7 +60,6 @@ class UiTextureTest : public ::testing::Test {
     return image.ok() ? std::move(*image) : core::Image();
   }
 
-  std::unique_ptr<Renderer> renderer_;
 };
 
 // What ImGui's blending (in sRGB space, onto the picture) gives for an 8-bit colour `src` with alpha `a` over `dst`.

@@ -327,6 +327,7 @@ struct Renderer::Impl {
   // Push constants of one view: the model's dequantisation folded into both matrices (model.vert).
   [[nodiscard]] ViewConstants viewConstants(const ViewSetup& view) const;
   core::Status uploadBackground(RenderTarget& t, const core::Image& image);
+  core::Status createBackgroundTexture(RenderTarget& t, std::uint32_t w, std::uint32_t h);
   core::Status recordBackgroundUpload(VkCommandBuffer cmd, RenderTarget& t, std::uint64_t serial);
   void recordView(VkCommandBuffer cmd, const FrameSlot& slot, RenderTarget& target, const ViewSetup& view,
                   const FrameDesc& frame, bool draw_model, bool any_highlight, bool any_ghost);

@@ -152,6 +152,22 @@ void Renderer::Impl::releaseTarget(std::unique_ptr<RenderTarget> t) {
 
 // Stages an Rgba8/Bgr8 image for the target's background texture; the next frame that draws the target copies it
 // (re-creating the texture when the size changed). The staging buffer written is one no frame in flight reads.
+// A sampled background texture of w x h for target `t`, bound to its descriptor set (replaces the previous one).
+core::Status Renderer::Impl::createBackgroundTexture(RenderTarget& t, std::uint32_t w, std::uint32_t h) {
+  auto texture = vk::createImage(ctx, {w, h, kColorFormat, VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT});
+  if (!texture) return texture.error();
+  t.background = std::move(*texture);
+  const VkDescriptorImageInfo info{linear_sampler.get(), t.background.view.get(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+  VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+  write.dstSet = t.set;
+  write.dstBinding = 0;
+  write.descriptorCount = 1;
+  write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+  write.pImageInfo = &info;
+  vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
+  return {};
+}
+
 core::Status Renderer::Impl::uploadBackground(RenderTarget& t, const core::Image& image) {
   const auto w = static_cast<std::uint32_t>(image.width);
   const auto h = static_cast<std::uint32_t>(image.height);
@@ -194,18 +210,7 @@ core::Status Renderer::Impl::uploadBackground(RenderTarget& t, const core::Image
   t.pending_width = w;
   t.pending_height = h;
   if (!t.background.image) {  // first upload (addTarget): the descriptor must be valid before any frame
-    auto texture = vk::createImage(ctx, {w, h, kColorFormat, VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT});
-    if (!texture) return texture.error();
-    t.background = std::move(*texture);
-    const VkDescriptorImageInfo info{linear_sampler.get(), t.background.view.get(),
-                                     VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-    VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-    write.dstSet = t.set;
-    write.dstBinding = 0;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-    write.pImageInfo = &info;
-    vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
+    if (auto st = createBackgroundTexture(t, w, h); !st.ok()) return st;
   }
   return {};
 }
@@ -216,19 +221,7 @@ core::Status Renderer::Impl::recordBackgroundUpload(VkCommandBuffer cmd, RenderT
   if (t.background.width != t.pending_width || t.background.height != t.pending_height) {
     // A new size needs a new texture: earlier frames still sampling the old one must finish first.
     if (auto s = waitSerial(t.last_used_serial); !s) return s;
-    auto texture = vk::createImage(ctx, {t.pending_width, t.pending_height, kColorFormat,
-                                         VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT});
-    if (!texture) return texture.error();
-    t.background = std::move(*texture);
-    const VkDescriptorImageInfo info{linear_sampler.get(), t.background.view.get(),
-                                     VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-    VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-    write.dstSet = t.set;
-    write.dstBinding = 0;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-    write.pImageInfo = &info;
-    vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
+    if (auto st = createBackgroundTexture(t, t.pending_width, t.pending_height); !st.ok()) return st;
   }
   BackgroundStaging& staging = t.background_staging[static_cast<size_t>(t.pending_staging)];
   const VkImage texture = t.background.image.get();
