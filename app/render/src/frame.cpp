@@ -73,14 +73,7 @@ core::Status Renderer::Impl::recordUiTexture(VkCommandBuffer cmd, FrameSlot& slo
     VkFramebuffer fb = VK_NULL_HANDLE;
     RIVET_VK_TRY(vkCreateFramebuffer(ctx.device, &info, nullptr, &fb));
     slot.ui_fb = vk::Framebuffer(ctx.device, fb);
-    const VkDescriptorImageInfo image_info{linear_sampler.get(), view, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-    VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-    write.dstSet = slot.ui_set;
-    write.dstBinding = 0;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-    write.pImageInfo = &image_info;
-    vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
+    vk::writeImageDescriptor(ctx.device, slot.ui_set, 0, linear_sampler.get(), view);
   }
   // Where ImGui draws, in framebuffer pixels: per draw list, its vertices' box within its clip rectangles (these
   // are often the whole display). The screen overlay composites only there. A few thousand vertices: cheap.

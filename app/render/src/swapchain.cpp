@@ -271,12 +271,7 @@ void Renderer::Impl::recordPresentCopy(VkCommandBuffer cmd, RenderTarget& t) {
     vkCmdClearColorImage(cmd, dst, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &clear, 1, &range);
   } else if (sc.format == VK_FORMAT_R8G8B8A8_UNORM) {
     // Same byte layout: the sRGB-encoded bytes are what a desktop compositor shows from a UNORM image.
-    VkImageCopy region{};
-    region.srcSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-    region.dstSubresource = region.srcSubresource;
-    region.extent = {static_cast<std::uint32_t>(t.width), static_cast<std::uint32_t>(t.height), 1};
-    vkCmdCopyImage(cmd, color, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, dst, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
-                   &region);
+    vk::copyWholeImage(cmd, color, dst, t.width, t.height);
   } else if (sc.format == VK_FORMAT_B8G8R8A8_UNORM) {
     // Swap the channels by blitting into a B8G8R8A8_SRGB image (values stay sRGB-encoded), then copy the bytes.
     const VkImage bgra = sc.bgra.image.get();
@@ -287,12 +282,7 @@ void Renderer::Impl::recordPresentCopy(VkCommandBuffer cmd, RenderTarget& t) {
     vk::imageBarrier(cmd, bgra, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
                      VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-    VkImageCopy region{};
-    region.srcSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-    region.dstSubresource = region.srcSubresource;
-    region.extent = {static_cast<std::uint32_t>(t.width), static_cast<std::uint32_t>(t.height), 1};
-    vkCmdCopyImage(cmd, bgra, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, dst, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
-                   &region);
+    vk::copyWholeImage(cmd, bgra, dst, t.width, t.height);
   } else {
     vk::blitWholeImage(cmd, color, dst, t.width, t.height);  // sRGB to sRGB: the encoded values carry over
   }

@@ -89,14 +89,7 @@ core::Status Renderer::Impl::createTargetImages(RenderTarget& t, int width, int 
   if (auto s = framebuffer(overlay_pass.get(), {t.color.view.get()}, t.overlay_fb); !s) return s;
   if (auto s = framebuffer(ui_pass.get(), {t.color.alt_view.get()}, t.ui_fb); !s) return s;
 
-  const VkDescriptorImageInfo id_info{nearest_sampler.get(), t.id.view.get(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-  VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-  write.dstSet = t.set;
-  write.dstBinding = 1;
-  write.descriptorCount = 1;
-  write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-  write.pImageInfo = &id_info;
-  vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
+  vk::writeImageDescriptor(ctx.device, t.set, 1, nearest_sampler.get(), t.id.view.get());
   return {};
 }
 
@@ -157,14 +150,7 @@ core::Status Renderer::Impl::createBackgroundTexture(RenderTarget& t, std::uint3
   auto texture = vk::createImage(ctx, {w, h, kColorFormat, VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT});
   if (!texture) return texture.error();
   t.background = std::move(*texture);
-  const VkDescriptorImageInfo info{linear_sampler.get(), t.background.view.get(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
-  VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-  write.dstSet = t.set;
-  write.dstBinding = 0;
-  write.descriptorCount = 1;
-  write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-  write.pImageInfo = &info;
-  vkUpdateDescriptorSets(ctx.device, 1, &write, 0, nullptr);
+  vk::writeImageDescriptor(ctx.device, t.set, 0, linear_sampler.get(), t.background.view.get());
   return {};
 }
 

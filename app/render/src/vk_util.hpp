@@ -127,5 +127,11 @@ void imageBarrier(VkCommandBuffer cmd, VkImage image, VkImageAspectFlags aspect,
 // Copies all of `src` (TRANSFER_SRC_OPTIMAL) onto `dst` (TRANSFER_DST_OPTIMAL), both width x height colour images;
 // converts formats (e.g. into an R8G8B8A8_SRGB readback image), no scaling.
 void blitWholeImage(VkCommandBuffer cmd, VkImage src, VkImage dst, std::int32_t width, std::int32_t height);
+// Copies the bytes of all of `src` onto `dst` (same size and byte layout; layouts TRANSFER_SRC/DST_OPTIMAL).
+void copyWholeImage(VkCommandBuffer cmd, VkImage src, VkImage dst, std::int32_t width, std::int32_t height);
+
+// Points `binding` of `set` at a combined image sampler (the image in SHADER_READ_ONLY_OPTIMAL).
+void writeImageDescriptor(VkDevice device, VkDescriptorSet set, std::uint32_t binding, VkSampler sampler,
+                          VkImageView view);
 
 }  // namespace rivet::render::vk
