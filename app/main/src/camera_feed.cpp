@@ -8,9 +8,8 @@
 namespace rivet::app {
 
 CameraFeed::CameraFeed(std::unique_ptr<platform::FrameSource> source, std::optional<platform::CameraFrame> first,
-                       TrackingWorker& worker, Reopen reopen)
-    : source_(std::move(source)), first_(std::move(first)), worker_(worker), reopen_(std::move(reopen)),
-      thread_([this] { loop(); }) {}
+                       TrackingWorker& worker)
+    : source_(std::move(source)), first_(std::move(first)), worker_(worker), thread_([this] { loop(); }) {}
 
 CameraFeed::~CameraFeed() {
   stop_ = true;
@@ -25,7 +24,6 @@ std::optional<core::Error> CameraFeed::error() const {
 void CameraFeed::loop() {
   const bool live_camera = source_->live();
   const std::int64_t start_mono = core::monotonicNs();
-  std::int64_t offset_ns = 0, last_ns = 0, period_ns = 33'333'333;
   auto failWith = [&](core::Error e) {
     std::lock_guard lock(mutex_);
     error_ = std::move(e);
@@ -40,27 +38,10 @@ void CameraFeed::loop() {
         failWith(next.error());
         break;
       }
-      if (!next->has_value() && reopen_) {
-        auto reopened = reopen_();
-        if (!reopened.ok()) {
-          failWith(reopened.error());
-          break;
-        }
-        source_ = std::move(*reopened);
-        offset_ns = last_ns + period_ns;
-        next = source_->next();
-        if (!next.ok()) {
-          failWith(next.error());
-          break;
-        }
-      }
       if (!next->has_value()) break;
       frame = std::move(**next);
       decode_ms_ = watch.elapsedMs();
     }
-    frame->capture_time_ns += offset_ns;
-    if (frame->capture_time_ns > last_ns) period_ns = std::max<std::int64_t>(frame->capture_time_ns - last_ns, 1'000'000);
-    last_ns = frame->capture_time_ns;
     if (!live_camera) {
       // A recording: wait (in short slices, so that closing stays prompt) until this frame's time has come.
       for (;;) {

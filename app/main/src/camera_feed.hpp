@@ -19,12 +19,11 @@ namespace rivet::app {
 // A live run (window, --realtime, --broker) reads the camera here so that neither a blocking webcam read nor a
 // video decode ever holds the display loop. A recording (video file, image folder) is played at its own rate:
 // each frame is handed over when its capture time has come on the monotonic clock; a live camera's frames are
-// handed over as they arrive. `reopen` (optional) restarts a recording at its end (--loop).
+// handed over as they arrive (a looped recording comes from openFrameSource(path, fps, true)).
 class CameraFeed {
  public:
-  using Reopen = std::function<core::Result<std::unique_ptr<platform::FrameSource>>()>;
   CameraFeed(std::unique_ptr<platform::FrameSource> source, std::optional<platform::CameraFrame> first,
-             TrackingWorker& worker, Reopen reopen);
+             TrackingWorker& worker);
   ~CameraFeed();
   CameraFeed(const CameraFeed&) = delete;
   CameraFeed& operator=(const CameraFeed&) = delete;
@@ -42,7 +41,6 @@ class CameraFeed {
   std::unique_ptr<platform::FrameSource> source_;
   std::optional<platform::CameraFrame> first_;
   TrackingWorker& worker_;
-  Reopen reopen_;
   std::atomic<bool> stop_{false}, done_{false};
   std::atomic<std::uint64_t> frames_{0};
   std::atomic<double> decode_ms_{0};

@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   if (!out_dir.empty()) fs::create_directories(out_dir, ec);
   if (ec) return fail(rivet::core::makeError("cannot create output folder: " + ec.message(), out_dir));
 
-  auto source = rivet::platform::openFrameSource(camera_path, fps);
+  auto source = rivet::platform::openFrameSource(camera_path, fps, loop);
   if (!source.ok()) return fail(source.error());
   std::optional<rivet::app::InputScript> script;
   if (!input_file.empty()) {
@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
   // line onto wall time from the moment the run started; a live run (--broker, --realtime) uses the wall clock.
   const std::int64_t epoch_ns = rivet::core::wallClockNs();
   const std::int64_t start_mono = rivet::core::monotonicNs();
-  std::int64_t loop_offset_ns = 0, last_capture_ns = 0, frame_period_ns = static_cast<std::int64_t>(1e9 / fps);
+  const std::int64_t frame_period_ns = static_cast<std::int64_t>(1e9 / fps);
   std::int64_t camera_now_ns = 0;  // replay: capture time of the latest frame on the session's time line
   auto nowNs = [&] { return live ? rivet::core::wallClockNs() : epoch_ns + camera_now_ns; };
 
@@ -233,25 +233,14 @@ int main(int argc, char** argv) {
     rivet::core::Stopwatch watch;
     auto next = (*source)->next();
     if (!next.ok()) return next.error();
-    if (!next->has_value() && loop) {
-      auto reopened = rivet::platform::openFrameSource(camera_path, fps);
-      if (!reopened.ok()) return reopened.error();
-      *source = std::move(*reopened);
-      loop_offset_ns = last_capture_ns + frame_period_ns;
-      next = (*source)->next();
-      if (!next.ok()) return next.error();
-    }
     if (!next->has_value()) return false;
     pending = std::move(**next);
-    pending->capture_time_ns += loop_offset_ns;
     decode_last = watch.elapsedMs();
     return true;
   };
   std::unique_ptr<rivet::app::CameraFeed> feed;
   if (live) {
-    rivet::app::CameraFeed::Reopen reopen;
-    if (loop) reopen = [&camera_path, fps] { return rivet::platform::openFrameSource(camera_path, fps); };
-    feed = std::make_unique<rivet::app::CameraFeed>(std::move(*source), std::move(pending), app.tracker(), reopen);
+    feed = std::make_unique<rivet::app::CameraFeed>(std::move(*source), std::move(pending), app.tracker());
     pending.reset();
   }
 
@@ -271,7 +260,6 @@ int main(int argc, char** argv) {
       if (!*got) {
         camera_done = true;
       } else {
-        last_capture_ns = pending->capture_time_ns;
         camera_now_ns = pending->capture_time_ns;
         const auto seq = app.tracker().submit(std::move(*pending), rivet::core::monotonicNs());
         pending.reset();

@@ -118,7 +118,48 @@ class WebcamSource final : public FrameSource {
   int index_ = 0;
 };
 
+// A recording played again from its start when it ends; capture times keep growing by one frame period.
+class LoopingSource final : public FrameSource {
+ public:
+  LoopingSource(std::unique_ptr<FrameSource> source, std::string path, double fps)
+      : source_(std::move(source)), path_(std::move(path)), fps_(fps) {}
+  core::Result<std::optional<CameraFrame>> next() override {
+    auto frame = source_->next();
+    if (!frame.ok()) return frame.error();
+    if (!frame->has_value() && frames_in_pass_ > 0) {
+      auto reopened = openFrameSource(path_, fps_);
+      if (!reopened.ok()) return reopened.error();
+      source_ = std::move(*reopened);
+      offset_ns_ = last_ns_ + static_cast<std::int64_t>(1e9 / fps_);
+      frames_in_pass_ = 0;
+      frame = source_->next();
+      if (!frame.ok()) return frame.error();
+    }
+    if (!frame->has_value()) return frame;
+    (*frame)->capture_time_ns += offset_ns_;
+    last_ns_ = (*frame)->capture_time_ns;
+    ++frames_in_pass_;
+    return frame;
+  }
+  [[nodiscard]] std::string describe() const override { return source_->describe() + ", looped"; }
+  [[nodiscard]] int frameCountHint() const override { return -1; }
+  [[nodiscard]] bool live() const override { return source_->live(); }
+
+ private:
+  std::unique_ptr<FrameSource> source_;
+  std::string path_;
+  double fps_;
+  std::int64_t offset_ns_ = 0, last_ns_ = 0;
+  int frames_in_pass_ = 0;
+};
+
 }  // namespace
+
+core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& path, double fps, bool loop) {
+  auto source = openFrameSource(path, fps);
+  if (!source.ok() || !loop || (*source)->live()) return source;
+  return std::unique_ptr<FrameSource>(std::make_unique<LoopingSource>(std::move(*source), path, fps));
+}
 
 core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& path, double fps) {
   std::error_code ec;

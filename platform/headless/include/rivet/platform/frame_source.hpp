@@ -32,6 +32,8 @@ class FrameSource {
 // PATH is a folder (its .png/.jpg/.jpeg/.bmp/.tif files in name order), a video file OpenCV can decode, or a
 // live camera /dev/videoN (V4L2).
 core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& path, double fps = 30.0);
+// The same, played again from the start when it ends (`loop`), its time line continuing (a live camera never ends).
+core::Result<std::unique_ptr<FrameSource>> openFrameSource(const std::string& path, double fps, bool loop);
 
 // Image file helpers (PNG written with low compression: frames are many and large).
 core::Result<core::Image> readImage(const std::string& path);
