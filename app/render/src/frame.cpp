@@ -147,7 +147,7 @@ void Renderer::Impl::recordUiComposite(VkCommandBuffer cmd, const FrameSlot& slo
   const auto h = static_cast<std::uint32_t>(target.height);
   const VkViewport viewport{0, 0, static_cast<float>(w), static_cast<float>(h), 0, 1};
   VkRect2D scissor{{0, 0}, {w, h}};
-  const bool quad = frame.ui_placement == UiPlacement::WorldQuad;
+  const bool quad = frame.ui_placement == UiPlacement::WorldQuad && !view.ui_only;
   if (!quad) {
     // The UI's drawn area mapped onto the target (one texel of margin for the filter when stretched).
     const VkRect2D& b = ui_frame.bounds;
@@ -207,7 +207,8 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, const FrameSlot& slot, Rend
   const VkDescriptorSet frame_set = slot.frame_set;
   const std::array<VkDescriptorSet, 2> sets{frame_set, target.set};
   // The world quad's depth test reads the ID pass: it runs (cleared, perhaps without parts) whenever the quad is drawn.
-  const bool ui_quad = ui_frame.drawn && frame.ui_placement == UiPlacement::WorldQuad;
+  const bool ui_quad = ui_frame.drawn && frame.ui_placement == UiPlacement::WorldQuad && !view.ui_only && !view.no_ui;
+  const bool transparent = frame.transparent_background || view.ui_only;
   // The outline pass is a full-screen fragment loop; confine it to where the model can be (outlines reach ~4 px out).
   const VkRect2D model_rect = projectedRect(mvp, bounds_min, bounds_max, w, h, 8.0f);
   const VkDeviceSize zero = 0;
@@ -243,8 +244,8 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, const FrameSlot& slot, Rend
 
   {  // Scene pass.
     std::array<VkClearValue, 3> clears{};
-    const float grey = frame.transparent_background ? 0.0f : kDarkGreyLinear;
-    clears[0].color = {{grey, grey, grey, frame.transparent_background ? 0.0f : 1.0f}};
+    const float grey = transparent ? 0.0f : kDarkGreyLinear;
+    clears[0].color = {{grey, grey, grey, transparent ? 0.0f : 1.0f}};
     clears[1].depthStencil = {1.0f, 0};
     clears[2].color = clears[0].color;
     VkRenderPassBeginInfo begin{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
@@ -258,7 +259,7 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, const FrameSlot& slot, Rend
     vkCmdSetScissor(cmd, 0, 1, &area);
     vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, layout.get(), 0,
                             static_cast<std::uint32_t>(sets.size()), sets.data(), 0, nullptr);
-    if (target.has_background) {
+    if (target.has_background && !view.ui_only) {
       vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, background_pipeline.get());
       vkCmdDraw(cmd, 3, 1, 0, 0);
     }
@@ -300,7 +301,7 @@ void Renderer::Impl::recordView(VkCommandBuffer cmd, const FrameSlot& slot, Rend
     vkCmdEndRenderPass(cmd);
   }
 
-  if (ui_frame.drawn) recordUiComposite(cmd, slot, target, view, frame);
+  if (ui_frame.drawn && !view.no_ui) recordUiComposite(cmd, slot, target, view, frame);
 
   vk::imageBarrier(cmd, target.color.image.get(), VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL,
                    VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,

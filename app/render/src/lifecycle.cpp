@@ -166,7 +166,7 @@ core::Status Renderer::Impl::recordFrame(VkCommandBuffer cmd, FrameSlot& slot, c
   for (const auto& view : frame.views) {
     RenderTarget* t = findTarget(view.target);
     if (std::find(drawn.begin(), drawn.end(), t) == drawn.end()) continue;
-    recordView(cmd, slot, *t, view, frame, draw_model, any_highlight, any_ghost);
+    recordView(cmd, slot, *t, view, frame, draw_model && !view.ui_only, any_highlight, any_ghost);
     t->last_used_serial = slot.serial;
   }
   return {};

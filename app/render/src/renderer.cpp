@@ -73,6 +73,21 @@ core::Result<int> Renderer::importTarget(std::uint64_t vk_image, std::uint32_t v
   return impl_->addTarget(width, height, reinterpret_cast<VkImage>(vk_image), format);
 }
 
+core::Status Renderer::setImportedImage(int target, std::uint64_t vk_image) {
+  RenderTarget* t = impl_->findTarget(target);
+  if (t == nullptr || t->external == VK_NULL_HANDLE) {
+    return core::makeError("setImportedImage: target " + std::to_string(target) + " is not an imported target",
+                           "render", "use an id returned by importTarget");
+  }
+  if (vk_image == 0) return core::makeError("setImportedImage: the VkImage handle is null", "render", "pass a created VkImage");
+  if (impl_->open_frame.recorded) {
+    return core::makeError("setImportedImage: called between renderFrame() and endFrame()", "render",
+                           "set the image before renderFrame()");
+  }
+  t->external = reinterpret_cast<VkImage>(vk_image);
+  return {};
+}
+
 ViewConstants Renderer::Impl::viewConstants(const ViewSetup& view) const {
   ViewConstants constants{};
   const core::Mat4f model_view = view.T_view_model * dequantize;  // no longer rigid: model.vert re-normalises
@@ -235,6 +250,11 @@ core::Status Renderer::initUi() {
     return uploaded;
   }
   return {};
+}
+
+void Renderer::waitIdle() {
+  if (impl_->ctx.device != VK_NULL_HANDLE) vkDeviceWaitIdle(impl_->ctx.device);
+  impl_->collectRetired();
 }
 
 void Renderer::shutdownUi() {

@@ -54,6 +54,10 @@ struct ViewSetup {
   core::Mat4f T_view_model;  // Mat4f::fromPose(T_camera_machine): OpenCV camera frame (x right, y down, z fwd)
   core::Mat4f projection;    // core::vulkanProjection(camera, near, far)
   int target = 0;            // which target this view renders into (one view per target per frame)
+  // Only the frame's UI texture, as a screen overlay, on a transparent clear (premultiplied alpha): no background,
+  // no model. For a headset's panel layer (XrCompositionLayerQuad) whose swapchain image is an imported target.
+  bool ui_only = false;
+  bool no_ui = false;  // leave the UI out of this view (a headset's eyes: the panel is its own layer)
 };
 
 // Where the frame's UI texture (see FrameDesc::draw_ui) appears in each view.
@@ -147,6 +151,10 @@ class Renderer {
   // compositors expect); afterwards the image is in VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL. Its previous
   // contents are discarded. The caller keeps ownership and must keep it alive while the target is used.
   core::Result<int> importTarget(std::uint64_t vk_image, std::uint32_t vk_format, int width, int height);
+  // Points an imported target at another image of the same format and size (the OpenXR swapchain image acquired
+  // this frame), so one set of the renderer's images serves every image of a swapchain. Call before the
+  // renderFrame() that draws it; readback() then reads the new image. Refused between renderFrame() and endFrame().
+  core::Status setImportedImage(int target, std::uint64_t vk_image);
   // A window's swapchain (needs VK_KHR_surface and the window's surface extension in
   // RendererOptions::requirements.instance_extensions). Takes ownership of the VkSurfaceKHR (as uint64, created on
   // nativeHandles().instance) and destroys it with the target, also when this call fails. Colour format
@@ -194,6 +202,8 @@ class Renderer {
   // Model coverage mask (Gray8: 255 where any part not Hidden in the last frame's styles covers the pixel
   // centre, else 0), for silhouette IoU tests. No multisampling.
   core::Result<core::Image> renderMask(const ViewSetup& view, int width, int height);
+  // Blocks until the GPU has finished all submitted work and frees retired targets (before handing images back).
+  void waitIdle();
   std::uint64_t validationMessageCount() const;  // validation/loader warnings and errors seen since create()
   std::string deviceName() const;                // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
   int msaaSamples() const;                       // 4 where supported, else 1
