@@ -15,6 +15,9 @@ if ! command -v npm > /dev/null; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 (cd tools/opcua-gateway && npm ci --no-audit --no-fund --loglevel=error)
+# A real OpenXR runtime for the headset tests: headless Monado, built once into a cache outside the clone.
+RIVET_MONADO_DIR="$(bash tools/setup/build-monado.sh)"
+export RIVET_MONADO_DIR
 preset="${RIVET_TEST_PRESET:-dev}"
 jobs="${RIVET_JOBS:-$(nproc)}"
 cmake --preset "$preset" -DRIVET_SHARED_DATA="$RIVET_SHARED_DATA"

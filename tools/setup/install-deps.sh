@@ -13,6 +13,8 @@ PACKAGES=(
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   # xr: OpenXR loader + core validation layer
   libopenxr-dev libopenxr-loader1 openxr-layer-corevalidation
+  # xr tests: the headless Monado runtime is built from source (tools/setup/build-monado.sh); hello_xr smoke-tests it
+  ninja-build glslang-tools libopenxr-utils python3
   # content: Assimp, Open CASCADE (STEP), meshoptimizer
   libassimp-dev libocct-data-exchange-dev libocct-modeling-algorithms-dev libocct-foundation-dev
   libocct-modeling-data-dev libocct-ocaf-dev libocct-visualization-dev libmeshoptimizer-dev

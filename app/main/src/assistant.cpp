@@ -94,6 +94,8 @@ std::string randomSecret() {
 
 Assistant::~Assistant() {
   worker_.reset();
+  // The display's targets (a headset's swapchain images live on the renderer's device) go before the device.
+  if (display_ != nullptr && renderer_) display_->detach(*renderer_);
   if (!preview_secret_.empty() && !options_.db_file.empty()) {
     records_.reset();
     std::error_code ec;
@@ -302,6 +304,14 @@ UpdateRecord Assistant::update(TrackedFrame frame, std::int64_t now_ns) {
   rec.tracking_ms = frame.tracking_ms;
   rec.undistort_ms = frame.undistort_ms;
   track_ = frame.track;
+  // Headset: the anchor lives in the world, measured through the head pose at the frame's capture time, and
+  // stays where it is while the markers are out of view.
+  if (track_.tracked) {
+    if (auto T_world_camera = display_->worldFromCamera(frame.capture_mono_ns)) {
+      anchor_.measure(*T_world_camera * track_.T_camera_machine);
+      anchor_capture_mono_ns_ = frame.capture_mono_ns;
+    }
+  }
   background_ = std::move(frame.background);
   // Badge login: a QR code the tracking thread read while the login screen is up.
   if (frame.badge && session_->stage() == session::Stage::Login) {
@@ -567,15 +577,23 @@ core::Result<RenderRecord> Assistant::render(const DisplayFrame& frame, const ui
 
   watch.reset();
   render::FrameDesc desc;
+  bool world_views = false;
   for (const auto& view : frame.views) {
-    if (background_dirty_ && background_.width > 0) {
+    if (background_dirty_ && background_.width > 0 && view.background && !view.ui_only) {
       if (auto st = renderer_->setBackground(view.target, background_); !st.ok()) return st.error();
     }
-    desc.views.push_back({core::Mat4f::fromPose(view.T_view_camera * track_.T_camera_machine), view.projection, view.target});
+    const core::Pose T_view_machine =
+        view.T_view_world ? *view.T_view_world * anchor_.pose() : view.T_view_camera * track_.T_camera_machine;
+    world_views = world_views || view.T_view_world.has_value();
+    render::ViewSetup setup{core::Mat4f::fromPose(T_view_machine), view.projection, view.target};
+    setup.ui_only = view.ui_only;
+    setup.no_ui = !view.ui;
+    desc.views.push_back(setup);
   }
   background_dirty_ = false;
   desc.part_styles = partStyles();
-  desc.model_visible = track_.tracked && session_->stage() == session::Stage::Running;
+  const bool placed = world_views ? anchor_.valid() : track_.tracked;
+  desc.model_visible = placed && session_->stage() == session::Stage::Running;
   desc.draw_ui = true;  // into the UI texture, then over each view (a headset will place it as a world quad)
   desc.ui_width = frame.ui_width;
   desc.ui_height = frame.ui_height;

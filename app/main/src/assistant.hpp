@@ -23,6 +23,7 @@
 #include "rivet/tags/store.hpp"
 #include "rivet/tracking/tracker.hpp"
 #include "rivet/ui/overlay.hpp"
+#include "rivet/xr/logic.hpp"
 #include "tracking_worker.hpp"
 
 namespace rivet::app {
@@ -95,6 +96,10 @@ class Assistant {
   [[nodiscard]] const ui::Overlay& overlay() const { return *overlay_; }
   [[nodiscard]] const session::TechnicianSession& session() const { return *session_; }
   [[nodiscard]] TrackingWorker& tracker() { return *worker_; }
+  // Headset: the machine's pose in the world (valid once the markers were seen; kept while they are not).
+  [[nodiscard]] const xr::WorldAnchor& anchor() const { return anchor_; }
+  [[nodiscard]] std::int64_t anchorCaptureMonoNs() const { return anchor_capture_mono_ns_; }
+  [[nodiscard]] const tracking::TrackResult& lastTrack() const { return track_; }
   [[nodiscard]] std::uint64_t validationMessages() const { return renderer_->validationMessageCount(); }
   [[nodiscard]] tags::SourceStatus sourceStatus() const;
   [[nodiscard]] std::string screenName() const;
@@ -135,6 +140,8 @@ class Assistant {
   Display* display_ = nullptr;
 
   tracking::TrackResult track_;
+  xr::WorldAnchor anchor_;
+  std::int64_t anchor_capture_mono_ns_ = 0;
   core::Image background_;
   bool background_dirty_ = false;
   int updates_ = 0;

@@ -51,7 +51,10 @@ void CameraFeed::loop() {
       }
       if (stop_) break;
     }
-    worker_.submit(std::move(*frame), core::monotonicNs());
+    // A live camera stamps its frames on the monotonic clock when they were taken (the headset anchor needs the
+    // head pose at that instant); a recording's frame is taken now.
+    const std::int64_t capture_mono = live_camera ? frame->capture_time_ns : core::monotonicNs();
+    worker_.submit(std::move(*frame), capture_mono);
     ++frames_;
   }
   done_ = true;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "rivet/core/camera.hpp"
@@ -20,8 +21,14 @@ namespace rivet::app {
 struct DisplayView {
   int target = 0;
   int width = 0, height = 0;       // target size in pixels
-  core::Pose T_view_camera;        // camera frame -> this view's frame
+  core::Pose T_view_camera;        // camera frame -> this view's frame (video see-through)
   core::Mat4f projection;
+  // A headset eye: world -> this view (OpenCV camera convention); the model is drawn at the world anchor
+  // (T_world_machine) instead of the camera's T_camera_machine.
+  std::optional<core::Pose> T_view_world;
+  bool background = true;          // the camera image behind the model (video see-through, OPAQUE headsets)
+  bool ui = true;                  // the UI composited over this view (a headset shows it as its own layer)
+  bool ui_only = false;            // the panel layer's image: only the UI, on transparent
 };
 
 // Time domains: monotonic (core::monotonicNs, frame pacing and latency), wall (Unix epoch ns: events, tags,
@@ -48,6 +55,8 @@ class Display {
   [[nodiscard]] virtual render::DeviceRequirements requirements() const { return {}; }
   // Creates the display's render targets in `renderer` (one per view).
   virtual core::Status attach(render::Renderer& renderer, const core::CameraModel& camera) = 0;
+  // Releases what attach() made before the renderer (and its Vulkan device) is destroyed.
+  virtual void detach(render::Renderer& /*renderer*/) {}
   // Acquires this frame's images; fills the user's input gathered since the last frame.
   virtual core::Result<DisplayFrame> beginFrame(render::Renderer& renderer, ui::Input& input) = 0;
   // Hands the rendered frame on (headless: read back and write frame-NNNNN.png; window: present).
@@ -55,6 +64,11 @@ class Display {
   [[nodiscard]] virtual bool closeRequested() const = 0;
   // True for displays a person watches live (frames paced by the clock, not by the replay).
   [[nodiscard]] virtual bool live() const { return false; }
+  // Where the camera was in the world when it took a frame (headset: T_world_head at that time · T_head_camera);
+  // nothing for displays that look through the camera itself.
+  [[nodiscard]] virtual std::optional<core::Pose> worldFromCamera(std::int64_t /*capture_mono_ns*/) const {
+    return std::nullopt;
+  }
 };
 
 // Offscreen target at the camera's resolution; every `save_every`-th frame becomes OUT/frame-NNNNN.png (0: none).

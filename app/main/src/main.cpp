@@ -19,9 +19,13 @@
 #include "camera_feed.hpp"
 #include "display.hpp"
 #include "input_script.hpp"
+#include "xr_display.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/core/log.hpp"
 #include "rivet/platform/frame_source.hpp"
+#include "rivet/content/pack.hpp"
+#include "rivet/tracking/camera_io.hpp"
+#include "rivet/tracking/synthcam.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -63,6 +67,22 @@ fs::path defaultDb() {
   return fs::path("rivet-records.db");
 }
 
+json poseArray(const rivet::core::Pose& p) { return p.toRowMajor(); }
+
+// T_head_camera from a JSON file {"T_head_camera": [16 numbers, row-major]} (hand-eye calibration of the headset).
+rivet::core::Result<rivet::core::Pose> loadHeadCamera(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return rivet::core::makeError("cannot read the head-camera file", path, "give a JSON file with T_head_camera");
+  try {
+    const json j = json::parse(in);
+    const auto a = j.at("T_head_camera").get<std::array<double, 16>>();
+    return rivet::core::Pose::fromRowMajor(a);
+  } catch (const std::exception& e) {
+    return rivet::core::makeError(std::string("not a head-camera file: ") + e.what(), path,
+                                  "write {\"T_head_camera\": [16 numbers, row-major, metres]}");
+  }
+}
+
 json commandsJson(const std::vector<rivet::app::CommandRecord>& commands) {
   json a = json::array();
   for (const auto& c : commands) {
@@ -92,14 +112,27 @@ int main(int argc, char** argv) {
   auto* mode = cli.add_option_group("mode", "how Rivet shows its output");
   mode->add_flag("--headless", headless, "render offscreen; write frames and a per-frame JSON log");
   mode->add_flag("--window", window, "desktop window with video see-through (resizable; F11 full screen)");
-  mode->add_flag("--xr", xr, "OpenXR headset session (not in this build yet)");
+  mode->add_flag("--xr", xr, "OpenXR headset session (the installed runtime, or XR_RUNTIME_JSON)");
   mode->require_option(1);
   cli.add_option("--pack", pack, "content pack folder")->required()->check(CLI::ExistingDirectory);
   std::string pack_key;
   cli.add_option("--key", pack_key, "public key (PEM) the pack must be signed with; refuses unsigned or altered packs")
       ->check(CLI::ExistingFile);
-  cli.add_option("--camera", camera_path, "camera input: a folder of images or a video file")->required();
-  cli.add_option("--calib", calib, "camera calibration (camera.yaml from rivet-calibrate or OpenCV)")->required();
+  cli.add_option("--camera", camera_path,
+                 "camera input: a folder of images, a video file, /dev/videoN, or (--xr) 'synthetic': the pack's "
+                 "markers rendered from the headset's pose")->required();
+  cli.add_option("--calib", calib, "camera calibration (camera.yaml from rivet-calibrate or OpenCV); optional with "
+                 "--camera synthetic");
+  std::string mirror_dir, head_camera_file, blend, dark;
+  bool no_camera_background = false;
+  cli.add_option("--mirror", mirror_dir, "xr: write the eye and panel images (PNG, every --save-every frames) and "
+                 "xr.jsonl (per frame: display time, head, anchor) into this folder");
+  cli.add_option("--head-camera", head_camera_file, "xr: hand-eye calibration of the headset camera (JSON "
+                 "T_head_camera); default: at the head centre, pitched 35 degrees down")->check(CLI::ExistingFile);
+  cli.add_option("--blend", blend, "xr: force a blend mode the runtime lists (opaque, additive, alpha_blend)")
+      ->check(CLI::IsMember({"opaque", "additive", "alpha_blend"}));
+  cli.add_flag("--no-camera-background", no_camera_background, "xr: no camera image behind the model on OPAQUE headsets");
+  cli.add_option("--synthetic-dark", dark, "xr, synthetic camera: frames FROM:TO look away from the markers");
   cli.add_option("--out", out_dir, "output folder for frame-NNNNN.png (headless), run.jsonl and summary.json");
   bool fullscreen = false, no_vsync = false;
   double max_fps = 60;
@@ -139,7 +172,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   rivet::core::log::setLevel(verbose ? rivet::core::log::Level::Debug : rivet::core::log::Level::Info);
-  if (xr) return fail(rivet::core::makeError("--xr is not available in this build", "rivet", "use --window or --headless"));
+  if (camera_path == "synthetic" && !xr) {
+    return fail(rivet::core::makeError("--camera synthetic needs --xr", "rivet", "the synthetic camera follows the headset's pose"));
+  }
+  if (calib.empty() && camera_path != "synthetic") return fail(rivet::core::makeError("--calib is required", "rivet"));
   if (headless && out_dir.empty()) return fail(rivet::core::makeError("--headless needs --out DIR", "rivet"));
   if (!simulate.empty() && !broker.empty()) {
     return fail(rivet::core::makeError("--simulate and --broker both given", "rivet", "pick one source of live values"));
@@ -148,7 +184,57 @@ int main(int argc, char** argv) {
   if (!out_dir.empty()) fs::create_directories(out_dir, ec);
   if (ec) return fail(rivet::core::makeError("cannot create output folder: " + ec.message(), out_dir));
 
-  auto source = rivet::platform::openFrameSource(camera_path, fps, loop);
+  // Headset first: the synthetic camera follows its pose, and the renderer's Vulkan is made through it.
+  rivet::app::XrDisplay* xr_display = nullptr;
+  std::unique_ptr<rivet::app::Display> display;
+  if (xr) {
+    rivet::app::XrDisplayOptions xo;
+    xo.runtime.core_validation = validation;
+    if (blend == "opaque") xo.runtime.force_blend = rivet::xr::BlendMode::Opaque;
+    if (blend == "additive") xo.runtime.force_blend = rivet::xr::BlendMode::Additive;
+    if (blend == "alpha_blend") xo.runtime.force_blend = rivet::xr::BlendMode::AlphaBlend;
+    xo.T_head_camera = rivet::app::headCameraPitchedDown(35);
+    if (!head_camera_file.empty()) {
+      auto hc = loadHeadCamera(head_camera_file);
+      if (!hc.ok()) return fail(hc.error());
+      xo.T_head_camera = *hc;
+    }
+    xo.camera_background = !no_camera_background;
+    xo.mirror_dir = mirror_dir;
+    xo.mirror_every = save_every;
+    auto made = rivet::app::XrDisplay::create(xo);
+    if (!made.ok()) return fail(made.error());
+    xr_display = made->get();
+    display = std::move(*made);
+  }
+  rivet::core::Result<std::unique_ptr<rivet::platform::FrameSource>> source =
+      rivet::core::makeError("no camera", camera_path);
+  if (camera_path == "synthetic") {
+    auto loaded = rivet::content::loadPack(pack);
+    if (!loaded.ok()) return fail(loaded.error());
+    rivet::core::CameraModel cam = rivet::tracking::cameraFromFov(960, 540, 80);
+    if (!calib.empty()) {
+      auto c = rivet::tracking::loadCamera(calib);
+      if (!c.ok()) return fail(c.error());
+      cam = *c;
+    } else {
+      // The assistant reads the calibration from a file: write the synthetic camera's next to the outputs.
+      const fs::path dir = !out_dir.empty() ? fs::path(out_dir) : (!mirror_dir.empty() ? fs::path(mirror_dir) : fs::temp_directory_path());
+      calib = (dir / "synthetic-camera.yaml").string();
+      if (auto st = rivet::tracking::saveCamera(calib, cam); !st.ok()) return fail(st.error());
+    }
+    rivet::app::SyntheticHeadCameraOptions so;
+    so.T_world_machine = rivet::app::defaultWorldFromMachine();
+    so.fps = fps;
+    if (!dark.empty()) {
+      if (std::sscanf(dark.c_str(), "%d:%d", &so.dark_from, &so.dark_to) != 2) {
+        return fail(rivet::core::makeError("--synthetic-dark wants FROM:TO frame numbers", dark));
+      }
+    }
+    source = rivet::app::makeSyntheticHeadCamera(*xr_display, loaded->marker_map, cam, so);
+  } else {
+    source = rivet::platform::openFrameSource(camera_path, fps, loop);
+  }
   if (!source.ok()) return fail(source.error());
   std::optional<rivet::app::InputScript> script;
   if (!input_file.empty()) {
@@ -176,7 +262,7 @@ int main(int argc, char** argv) {
   options.db_file = db_file.empty() ? defaultDb() : fs::path(db_file);
   options.work_orders = work_orders;
   // Live: paced by the clock, camera on its own thread (a window, --realtime, --broker). Replays run in lockstep.
-  const bool live = realtime || !broker.empty() || window;
+  const bool live = realtime || !broker.empty() || window || xr;
 
   // The first frame gives the camera's image size before anything is set up.
   auto first = (*source)->next();
@@ -184,8 +270,8 @@ int main(int argc, char** argv) {
   if (!first->has_value()) return fail(rivet::core::makeError("no frame could be read", camera_path));
   std::optional<rivet::platform::CameraFrame> pending = std::move(**first);
 
-  std::unique_ptr<rivet::app::Display> display;
-  if (window) {
+  if (xr) {
+  } else if (window) {
     rivet::app::WindowDisplayOptions wopts;
     wopts.fullscreen = fullscreen;
     wopts.vsync = !no_vsync;
@@ -203,7 +289,12 @@ int main(int argc, char** argv) {
                          (*source)->describe() + ", GPU " + app.renderer().deviceName() + ", live values: " +
                          app.sourceStatus().description);
 
-  std::ofstream log;
+  std::ofstream log, xr_log;
+  if (xr_display != nullptr && !mirror_dir.empty()) {
+    const fs::path p = fs::path(mirror_dir) / "xr.jsonl";
+    xr_log.open(p, std::ios::trunc);
+    if (!xr_log) return fail(rivet::core::makeError("cannot write the headset log", p.string()));
+  }
   if (!out_dir.empty()) {
     const fs::path log_path = fs::path(out_dir) / "run.jsonl";
     log.open(log_path, std::ios::trunc);
@@ -292,11 +383,36 @@ int main(int argc, char** argv) {
     // Display rate.
     rivet::core::Stopwatch display_watch;
     rivet::ui::Input input;
+    std::string script_line;
+    std::int64_t now = nowNs();
+    std::optional<rivet::ui::Input> xr_scripted;
+    if (xr_display != nullptr && script && !script->done()) {
+      // Headset: the script's pointer becomes an aim at the panel from the head (the same ray hit as a controller).
+      script_line = script->current();
+      rivet::app::ScriptState state{app.screenName(), app.stepId(), app.gateName(now),
+                                    app.session().user() ? app.session().user()->name : "", true, now, &app.overlay()};
+      state.data_ok = app.sourceStatus().connected;
+      auto scripted = script->next(state, rivet::core::monotonicNs());
+      if (!scripted.ok()) {
+        std::cerr << "rivet: input script: " << scripted.error().describe() << "\n";
+        exit_code = 3;
+        break;
+      }
+      xr_scripted = std::move(*scripted);
+      if (xr_scripted->pointer_valid) {
+        xr_display->inject(rivet::app::InjectedAim{xr_scripted->x, xr_scripted->y, xr_scripted->pointer_down});
+      } else {
+        xr_display->inject(std::nullopt);
+      }
+    }
     auto dframe = display->beginFrame(app.renderer(), input);
     if (!dframe.ok()) return fail(dframe.error());
-    std::string script_line;
-    const std::int64_t now = nowNs();
-    if (script && !script->done()) {
+    now = nowNs();
+    if (xr_scripted) {
+      input.text = xr_scripted->text;
+      input.keys = xr_scripted->keys;
+      input.commands = xr_scripted->commands;
+    } else if (script && !script->done()) {
       script_line = script->current();
       rivet::app::ScriptState state{app.screenName(), app.stepId(), app.gateName(now),
                                     app.session().user() ? app.session().user()->name : "", true, now, &app.overlay()};
@@ -317,6 +433,43 @@ int main(int argc, char** argv) {
     const double display_cpu_ms = display_watch.elapsedMs();
     auto times = display->endFrame(app.renderer(), count);
     if (!times.ok()) return fail(times.error());
+    if (xr_display != nullptr && !dframe->should_render && !xr_display->lastFrame().rendered) {
+      // Session not running yet (or hidden): no frame to log or count.
+      if (xr_display->closeRequested()) break;
+      continue;
+    }
+    if (xr_log.is_open()) {
+      const auto& f = xr_display->lastFrame();
+      json eyes = json::array();
+      for (const auto& e : f.eyes) {
+        eyes.push_back({{"T_world_eye", poseArray(e.T_world_eye)}, {"fov", {e.fov.left, e.fov.right, e.fov.up, e.fov.down}}});
+      }
+      const auto& anchor = app.anchor();
+      json xl = {{"frame", count},
+                 {"state", f.state},
+                 {"predicted_display_time", f.predicted_display_time},
+                 {"head_valid", f.head_valid},
+                 {"T_world_head", poseArray(f.T_world_head)},
+                 {"eyes", std::move(eyes)},
+                 {"eye_size", {dframe->views.empty() ? 0 : dframe->views[0].width, dframe->views.empty() ? 0 : dframe->views[0].height}},
+                 {"T_world_panel", poseArray(f.panel.T_world_panel)},
+                 {"panel_size_m", {f.panel.width_m, f.panel.height_m}},
+                 {"tracked", last_update.track.tracked},
+                 {"anchor_valid", anchor.valid()},
+                 {"T_world_machine", anchor.valid() ? json(poseArray(anchor.pose())) : json(nullptr)},
+                 {"anchor_age_ms", anchor.valid() ? static_cast<double>(f.predicted_display_mono_ns - app.anchorCaptureMonoNs()) / 1e6 : 0.0},
+                 {"frame_cpu_ms", display_cpu_ms + times->present_ms - f.wait_ms},
+                 {"wait_ms", f.wait_ms},
+                 {"pointer_source", f.pointer_source},
+                 {"select", f.select},
+                 {"blend", rivet::xr::toString(xr_display->runtime().blend().mode)},
+                 {"screen", rec->screen},
+                 {"step", rec->step_id}};
+      if (f.pointer) xl["pointer"] = {f.pointer->x, f.pointer->y};
+      if (camera_path == "synthetic") xl["T_world_machine_truth"] = poseArray(rivet::app::defaultWorldFromMachine());
+      xr_log << xl.dump() << '\n';
+      xr_log.flush();
+    }
     const std::int64_t presented_mono = rivet::core::monotonicNs();
     total_ms.push_back(frame_watch.elapsedMs());
     display_ms.push_back(display_cpu_ms);
@@ -383,6 +536,8 @@ int main(int argc, char** argv) {
       if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
     }
   }
+  if (xr_display != nullptr) xr_display->finish();  // a clean end: request exit, end the session, EXITING
+  if (feed) feed.reset();
   if (count == 0) return fail(rivet::core::makeError("no frame was read", camera_path));
 
   const json summary = {{"frames", count},
@@ -405,6 +560,7 @@ int main(int argc, char** argv) {
                         {"peak_rss_mb", peakRssMb()},
                         {"device", app.renderer().deviceName()},
                         {"validation_messages", app.validationMessages()},
+                        {"openxr_validation_messages", xr_display ? xr_display->runtime().validationMessages() : 0},
                         {"procedure", app.session().engine() ? app.session().engine()->procedure().id : ""},
                         {"final_step", app.stepId()},
                         {"screen", app.screenName()}};
@@ -415,6 +571,11 @@ int main(int argc, char** argv) {
               median(decode_ms), median(tracking_ms), median(ui_ms), median(render_ms), median(readback_ms),
               median(encode_ms), median(total_ms), median(latency_ms), percentile(latency_ms, 0.99), median(display_ms),
               percentile(display_ms, 0.99), peakRssMb());
+  if (validation && xr_display != nullptr && xr_display->runtime().validationMessages() > 0) {
+    std::fprintf(stderr, "rivet: %llu OpenXR validation messages\n",
+                 static_cast<unsigned long long>(xr_display->runtime().validationMessages()));
+    return 2;
+  }
   if (validation && app.validationMessages() > 0) {
     std::fprintf(stderr, "rivet: %llu Vulkan validation messages\n",
                  static_cast<unsigned long long>(app.validationMessages()));
