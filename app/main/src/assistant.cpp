@@ -627,6 +627,7 @@ ui::OverlayModel Assistant::overlayModel(std::int64_t now_ns) const {
   m.tracking.registration_error_mm = track_.registration_error_mm;
   m.tracking.frames_since_seen = track_.frames_since_seen;
   m.tracking.ambiguous = !track_.tracked && track_.ambiguous;
+  m.tracking.world_anchored = !track_.tracked && anchor_.valid();
 
   if (const auto& user = session_->user()) {
     m.user = user->name;

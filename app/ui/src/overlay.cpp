@@ -368,6 +368,10 @@ void Overlay::buildPass(const OverlayModel& model, const Input* input, int width
                   model.tracking.markers_seen, model.tracking.markers_in_map, tr(lang, "markers").data(),
                   tr(lang, "accuracy").data(), model.tracking.registration_error_mm);
     ImGui::TextColored(pal.ok, "%s", line);
+  } else if (model.tracking.world_anchored) {
+    std::snprintf(line, sizeof line, "\u25D1 %s  \u2014  %s", tr(lang, "world_anchored").data(),
+                  tr(lang, "world_anchored_hint").data());
+    ImGui::TextColored(pal.ok, "%s", line);
   } else if (model.tracking.ambiguous) {
     std::snprintf(line, sizeof line, "\u25D0 %s  \u2014  %s", tr(lang, "ambiguous").data(),
                   tr(lang, "ambiguous_hint").data());

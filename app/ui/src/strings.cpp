@@ -12,6 +12,8 @@ constexpr std::array kStrings{
     Entry{"searching", "Searching for markers\u2026", "Recherche des marqueurs\u2026"},
     Entry{"searching_hint", "Point the camera at the machine's markers", "Orientez la cam\u00e9ra vers les marqueurs de la machine"},
     Entry{"tracked", "Model anchored", "Mod\u00e8le ancr\u00e9"},
+    Entry{"world_anchored", "Model anchored in the room", "Mod\u00e8le ancr\u00e9 dans la pi\u00e8ce"},
+    Entry{"world_anchored_hint", "markers out of view", "marqueurs hors champ"},
     Entry{"ambiguous", "One marker, orientation uncertain", "Un seul marqueur, orientation incertaine"},
     Entry{"ambiguous_hint", "Step to one side or bring a second marker into view",
           "D\u00e9calez-vous ou visez un deuxi\u00e8me marqueur"},

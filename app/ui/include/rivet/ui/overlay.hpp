@@ -32,6 +32,8 @@ struct TrackingView {
   // Not tracked because the only marker seen could be either of two orientations (tracking::TrackResult::ambiguous):
   // the banner says so and how to resolve it instead of "searching".
   bool ambiguous = false;
+  // Headset: the model stays anchored in the room while no marker is in view (the banner says so, not "searching").
+  bool world_anchored = false;
 };
 
 enum class GateState { None, Waiting, Open, Stale, Failed };
