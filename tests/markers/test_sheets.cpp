@@ -171,7 +171,9 @@ void checkPages(const std::vector<core::Image>& pages, const Expected& e) {
         ADD_FAILURE() << "the reference detector does not find this marker with the same corner 0";
       } else {
         for (size_t k = 0; k < 4; ++k) {
-          EXPECT_LT(std::hypot(r->corners[k].x - c[k].x, r->corners[k].y - c[k].y), 1.5) << "corner " << k
+          // OpenCV's own corners lean inwards by up to ~1 px on large prints (Rivet's edge fit does not).
+          EXPECT_LT(std::hypot(r->corners[k].x - c[k].x, r->corners[k].y - c[k].y), std::max(1.5, 0.002 * expected_px))
+              << "corner " << k
               << " differs from the reference detector's";
         }
         const double ours = std::atan2(c[1].y - c[0].y, c[1].x - c[0].x);
