@@ -166,11 +166,9 @@ Measured checkBoard(const core::Image& page, const BoardOptions& o) {
         ADD_FAILURE() << "Rivet detected id " << d.id << " which the board does not hold";
         continue;
       }
-      // Rivet reports AprilTag-family corners in the AprilTag library's order, which is OpenCV's turned by 180
-      // degrees for DICT_APRILTAG_36h11 (the board is OpenCV's).
-      const size_t shift = o.dictionary == "DICT_APRILTAG_36h11" ? 2 : 0;
+      // Same corner order as OpenCV's for every DICT_* (DICT_APRILTAG_36h11 included): no shift.
       for (size_t k = 0; k < 4; ++k) {
-        const auto& c = d.corners_px[(k + shift) % 4];
+        const auto& c = d.corners_px[k];
         const double e = cv::norm(cv::Point2d(c.x, c.y) - it->second[k]);
         EXPECT_LT(e, 1.0) << "Rivet: id " << d.id << " corner " << k;
         m.marker_corner_px = std::max(m.marker_corner_px, e);
@@ -379,8 +377,8 @@ TEST(Board, RivetCalibrateRecoversACameraFromThePrintedPage) {
 }
 #endif
 
-// Even columns and DICT_APRILTAG_36h11 (which Rivet's tracker draws turned by 180 degrees from OpenCV): the board
-// must still be OpenCV's. Letter paper.
+// Even columns and DICT_APRILTAG_36h11 (OpenCV's drawing of it is libapriltag's tag36h11 turned by 180 degrees):
+// the board is OpenCV's, and Rivet's corners for that name are OpenCV's. Letter paper.
 TEST(Board, EvenColumnsAprilTag36h11OnLetterMatchesOpenCv) {
   if (!haveCommand("pdftoppm")) GTEST_SKIP() << "pdftoppm (poppler-utils) missing: run tools/setup/install-deps.sh";
   const auto dir = freshDir("board_36h11");

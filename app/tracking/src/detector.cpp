@@ -54,9 +54,17 @@ constexpr AprilName kAprilNames[] = {
     {"tagStandard41h12", AprilFamily::TagStandard41h12},
 };
 
-// AprilTag's p[] wraps counter-clockwise starting at the tag's bottom-left (as printed, upright); OpenCV's order is
-// TL, TR, BR, BL. (Checked by the tests against OpenCV's DICT_APRILTAG_36h11 rendering.)
+// libapriltag 3's p[] wraps counter-clockwise in the image (y down) starting at the bottom-left of the tag as
+// apriltag_to_image draws it upright: p = BL, BR, TR, TL. OpenCV's order is TL, TR, BR, BL, so corner k = p[3 - k]
+// (checked by tests/tracking/test_reference_corners.cpp against libapriltag on its own renderings).
 constexpr int kAprilCornerForCv[4] = {3, 2, 1, 0};
+
+// The two references disagree on tag36h11's orientation: OpenCV 4.6's cv::aruco::drawMarker(DICT_APRILTAG_36h11, id)
+// is libapriltag's apriltag_to_image(tag36h11, id) turned by 180 degrees (same ids, the codes are read rotated), and
+// each detector reports corner 0 at the top-left of its own drawing. So on one print, OpenCV's corner k is
+// libapriltag's corner (k + 2) % 4. Rivet keeps each name faithful to its own reference: "DICT_APRILTAG_36h11" is
+// OpenCV's convention, "tag36h11" libapriltag's, whichever backend finds the quads.
+constexpr int kTag36h11CvToApril = 2;
 
 apriltag_family_t* createFamily(AprilFamily f) {
   switch (f) {
@@ -141,8 +149,8 @@ struct MarkerDetector::Impl {
   std::string name;
   DetectorOptions options;
   bool use_apriltag = false;
-  // OpenCV 4.6's DICT_APRILTAG_36h11 reads the official tag36h11 prints rotated by 180 degrees (same ids): rotate
-  // its corners by two so that corner 0 is the printed tag's top-left as with AprilTag (checked by the tests).
+  // Corner k reported = corner (k + corner_rotation) % 4 of the backend (in OpenCV order): kTag36h11CvToApril when the
+  // backend's reference convention is not the name's (tag36h11 found by OpenCV, DICT_APRILTAG_36h11 by AprilTag 3).
   int corner_rotation = 0;
   int black_modules = 8;
   // Every code of the dictionary in its four rotations (cv::rotate clockwise 0..3 times), bit i*size+j = cell (i, j).
@@ -175,7 +183,7 @@ struct MarkerDetector::Impl {
         Detection d;
         d.id = det->id;
         for (int k = 0; k < 4; ++k) {
-          const double* p = det->p[kAprilCornerForCv[k]];
+          const double* p = det->p[kAprilCornerForCv[(k + corner_rotation) % 4]];
           // AprilTag puts pixel centres at +0.5: convert to OpenCV's integer centres.
           d.corners_px[static_cast<size_t>(k)] = {p[0] - 0.5 + roi.x, p[1] - 0.5 + roi.y};
         }
@@ -471,6 +479,7 @@ core::Result<MarkerDetector> MarkerDetector::create(const std::string& dictionar
     impl->detector->nthreads = std::max(1, options.threads);
     impl->detector->refine_edges = options.apriltag_refine_edges;
     impl->black_modules = impl->family->width_at_border;
+    if (dictionary == "DICT_APRILTAG_36h11") impl->corner_rotation = kTag36h11CvToApril;
   } else {
     impl->dict = cv::aruco::getPredefinedDictionary(aruco->value);
     impl->codes.reserve(static_cast<size_t>(impl->dict->bytesList.rows));
@@ -487,7 +496,7 @@ core::Result<MarkerDetector> MarkerDetector::create(const std::string& dictionar
     impl->max_correction = (minimumDistance(impl->codes) - 1) / 2;
     impl->params = cv::aruco::DetectorParameters::create();
     impl->params->cornerRefinementMethod = cv::aruco::CORNER_REFINE_NONE;
-    if (aruco->value == cv::aruco::DICT_APRILTAG_36h11) impl->corner_rotation = 2;
+    if (dictionary == "tag36h11") impl->corner_rotation = kTag36h11CvToApril;
     if (!options.backend_defaults) impl->params->minMarkerDistanceRate = 0.02;
     impl->black_modules = impl->dict->markerSize + 2 * impl->params->markerBorderBits;
   }
@@ -548,7 +557,8 @@ core::Result<MarkerImage> drawMarkerImage(const std::string& dictionary, int id,
     return core::makeError("unknown marker dictionary '" + dictionary + "'", "drawMarkerImage",
                            "use one of: " + validNamesText());
   }
-  if (aruco != nullptr && aruco->value == cv::aruco::DICT_APRILTAG_36h11) fam = AprilFamily::Tag36h11;
+  // DICT_APRILTAG_36h11 is drawn by OpenCV (its reference), tag36h11 by libapriltag: the same code turned by 180
+  // degrees (see kTag36h11CvToApril).
   MarkerImage mi;
   cv::Mat tag;  // 1 pixel per module, without quiet zone
   if (fam != AprilFamily::None) {

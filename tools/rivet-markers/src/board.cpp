@@ -38,13 +38,11 @@ core::Result<MarkerCells> markerCells(const std::string& dictionary, int id) {
   if (!img) return img.error();
   const core::Image& im = img->image;
   const int n = img->black_square_modules, off = img->black_offset_modules;
-  // Rivet's tracker draws DICT_APRILTAG_36h11 with the AprilTag library, whose image is OpenCV's drawMarker turned
-  // by 180 degrees; the board must be OpenCV's (its detector finds the ChArUco markers), so it is turned back.
-  const bool turn = dictionary == "DICT_APRILTAG_36h11";
+  // drawMarkerImage draws every DICT_* (DICT_APRILTAG_36h11 included) with OpenCV's drawMarker, as the board needs.
   std::vector<bool> grid(static_cast<size_t>(n) * static_cast<size_t>(n));
   for (int r = 0; r < n; ++r) {
     for (int c = 0; c < n; ++c) {
-      const int sr = off + (turn ? n - 1 - r : r), sc = off + (turn ? n - 1 - c : c);
+      const int sr = off + r, sc = off + c;
       grid[static_cast<size_t>(r * n + c)] = im.pixels[static_cast<size_t>(sr * im.width + sc)] < 128;
     }
   }

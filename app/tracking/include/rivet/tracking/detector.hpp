@@ -15,7 +15,12 @@ namespace rivet::tracking {
 
 // One marker seen in an image. Pixel convention: OpenCV's (pixel centres at integer coordinates). Corner order as
 // OpenCV ArUco: top-left, top-right, bottom-right, bottom-left of the printed marker (clockwise in the image when
-// the marker faces the camera upright).
+// the marker faces the camera upright), "top" meaning as the dictionary's reference library draws it:
+// cv::aruco::drawMarker for every DICT_* (DICT_APRILTAG_* included), libapriltag's apriltag_to_image for tag36h11
+// and tagStandard41h12 (whose p[] = BL, BR, TR, TL becomes p[3], p[2], p[1], p[0]). Corner 0 is then where that
+// library's own detector puts it. The two references disagree on tag36h11: OpenCV 4.6's DICT_APRILTAG_36h11 drawing
+// is libapriltag's tag36h11 drawing turned by 180 degrees (same ids), so on one print corner k of
+// "DICT_APRILTAG_36h11" is corner (k + 2) % 4 of "tag36h11", whichever backend finds the quads.
 struct Detection {
   int id = -1;
   std::array<core::Vec2d, 4> corners_px{};
@@ -74,7 +79,8 @@ void setOpenCvThreads(int threads);
 // Every dictionary name create() accepts.
 std::vector<std::string> dictionaryNames();
 
-// The printable marker `id` of `dictionary` as a Gray8 image: `pixels_per_module` pixels per bit cell, with a white
+// The printable marker `id` of `dictionary` as a Gray8 image, drawn by the dictionary's reference library (see
+// Detection): `pixels_per_module` pixels per bit cell, with a white
 // quiet zone of `quiet_modules` cells around the tag. The black square (what size_m measures, whose corners the
 // detector reports) spans [black_offset_modules, black_offset_modules + black_square_modules) cells in both axes.
 struct MarkerImage {
