@@ -251,6 +251,7 @@ std::optional<Explanation> explainFromOne(const std::vector<Seen>& seen, const s
                                           const RegistrationLimits& limits) {
   std::optional<Explanation> best;
   size_t best_explained = 0;
+  bool tie = false;
   for (size_t r = 0; r < seen.size(); ++r) {
     auto mp = solveMarkerPose(*seen[r].det, seen[r].marker->size_m, cam);
     if (!mp || mp->ambiguous) continue;
@@ -274,6 +275,17 @@ std::optional<Explanation> explainFromOne(const std::vector<Seen>& seen, const s
     if (ex.findings.size() > best_explained) {
       best_explained = ex.findings.size();
       best = std::move(ex);
+      tie = false;
+    } else if (ex.findings.size() == best_explained) {
+      tie = true;
+    }
+  }
+  // Two markers that explain each other equally: say that the other one may be the faulty one.
+  if (best && tie && seen.size() == 2) {
+    for (auto& f : best->findings) {
+      if (f.issue == MarkerIssue::WrongId) continue;
+      const int other = seen[0].det->id == f.id ? seen[1].det->id : seen[0].det->id;
+      f.text += " (only two markers seen: or marker " + std::to_string(other) + " is the one)";
     }
   }
   return best;
