@@ -85,6 +85,12 @@ TEST(RegistrationGate, RefusedUnderABadVerdictAcceptedUnderAGoodOne) {
   EXPECT_NE(r.reason.en.find("not tracked"), std::string::npos) << r.reason.en;
   EXPECT_FALSE(r.reason.fr.empty());
 
+  // Degraded because a marker disagrees with the map (quality uncertain): refused whatever the figure.
+  e.apply(registration(t += kSecond, 2.0, Quality::Uncertain));
+  r = e.apply(confirm(t));
+  EXPECT_EQ(r.outcome, "gate_blocked");
+  EXPECT_NE(r.reason.en.find("markers disagree with the map"), std::string::npos) << r.reason.en;
+
   // Degraded: tracked, but 24 mm off and the step needs 10 mm.
   e.apply(registration(t += kSecond, 24.2));
   EXPECT_EQ(e.view(t).gate, GateState::Failed);
@@ -100,7 +106,7 @@ TEST(RegistrationGate, RefusedUnderABadVerdictAcceptedUnderAGoodOne) {
   r = e.apply(confirm(t + 1500 * 1'000'000LL));
   EXPECT_EQ(r.outcome, "gate_blocked");
   EXPECT_NE(r.reason.en.find("stale"), std::string::npos);
-  EXPECT_EQ(e.score().gate_attempts, 4);
+  EXPECT_EQ(e.score().gate_attempts, 5);
 
   // Good and fresh: confirmed.
   e.apply(registration(t += 2 * kSecond, 3.0));

@@ -46,6 +46,11 @@ Text registrationReason(const ConditionView& cv, double limit_mm) {
         return tx("no tracking verdict yet; this step needs the overlay within " + need,
                   "pas encore de suivi ; cette étape exige un recalage à " + frNumber(need) + " près");
       }
+      if (cv.reason.en.find("uncertain quality") != std::string::npos) {
+        return tx("markers disagree with the map; this step needs the overlay within " + need,
+                  "des marqueurs ne correspondent pas à la carte ; cette étape exige un recalage à " +
+                      frNumber(need) + " près");
+      }
       if (cv.reason.en.find("quality") != std::string::npos) {
         return tx("the model is not tracked; this step needs the overlay within " + need,
                   "le modèle n'est pas suivi ; cette étape exige un recalage à " + frNumber(need) + " près");
