@@ -90,7 +90,7 @@ struct Step {
   // The step relies on the registered overlay (e.g. "remove the highlighted screw"): it cannot be confirmed while
   // the registration error exceeds this many mm or tracking is not good enough (fails closed, like a tag gate on
   // kRegistrationTag). Not on call steps, never skippable.
-  std::optional<double> requires_registration_mm;
+  std::optional<double> requires_registration_mm{};
 };
 
 // The live value the app feeds the engine for requires_registration_mm: the registration error (mm) of the

@@ -53,7 +53,7 @@ struct TrackResult {
   // One map marker seen, no previous pose, and its two IPPE orientations fit the corners equally well: not tracked
   // rather than a possibly flipped overlay (the UI asks the user to look at it from an angle or see a second one).
   bool ambiguous = false;
-  RegistrationVerdict registration;        // state, figures, outliers and their diagnosis (every frame)
+  RegistrationVerdict registration{};      // state, figures, outliers and their diagnosis (every frame)
 };
 
 class Tracker {
