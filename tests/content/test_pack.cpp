@@ -242,3 +242,18 @@ TEST(Pack, ReadTextFileErrors) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, kPackYaml);
 }
+
+// markers.yaml `registration:` overrides the verdict limits of this pack; absent keys stay 0 (the app's default).
+TEST(Pack, MarkerMapRegistrationLimits) {
+  auto r = parseMarkerMap(std::string(kMarkersYaml) + "registration:\n  good_error_mm: 5\n  max_error_mm: 15\n", "m.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_DOUBLE_EQ(r->registration.good_error_mm, 5);
+  EXPECT_DOUBLE_EQ(r->registration.max_error_mm, 15);
+  EXPECT_DOUBLE_EQ(r->registration.good_rms_px, 0);
+  EXPECT_DOUBLE_EQ(parseMarkerMap(kMarkersYaml, "m.yaml")->registration.max_rms_px, 0);
+  for (const char* bad : {"registration:\n  good_error_mm: -1\n", "registration:\n  max_mm: 4\n",
+                          "registration:\n  good_error_mm: 20\n  max_error_mm: 10\n", "registration: 5\n"}) {
+    auto b = parseMarkerMap(std::string(kMarkersYaml) + bad, "m.yaml");
+    EXPECT_FALSE(b.ok()) << bad;
+  }
+}

@@ -233,3 +233,67 @@ TEST(PackTool, BuildVerifyAndRefuseTampering) {
   EXPECT_EQ(sh(tool + "lint " + broken.string() + " --schemas " + kSchemas.string()), 1);
   EXPECT_EQ(sh(tool + "frobnicate"), 2);
 }
+
+#include "rivet/content/pack.hpp"
+#include "rivet/tracking/camera_io.hpp"
+#include "rivet/tracking/image_io.hpp"
+#include "rivet/tracking/synthcam.hpp"
+
+// Steps that need the overlay: a limit below the pack's good verdict and a step that shows nothing are reported.
+TEST(PackLint, RequiresRegistrationChecks) {
+  const fs::path d = copyPack("registration");
+  fs::path proc;
+  for (const auto& e : fs::directory_iterator(d / "procedures"))
+    if (readAll(e.path()).find("  - id: remove-fingers\n    kind: instruction\n") != std::string::npos) proc = e.path();
+  ASSERT_FALSE(proc.empty());
+  replaceOnce(proc, "  - id: remove-fingers\n    kind: instruction\n",
+              "  - id: remove-fingers\n    kind: instruction\n    requires_registration_mm: 4\n");
+  replaceOnce(proc, "  - id: prepare\n    kind: instruction\n",
+              "  - id: prepare\n    kind: instruction\n    requires_registration_mm: 20\n");
+  const int low_line = lineOf(proc, "requires_registration_mm: 4");
+  auto ps = rivet::pack::lintPack({d, kSchemas, {}});
+  EXPECT_TRUE(has(ps, proc.filename().string(), low_line, "below the pack's good registration limit (10 mm)"))
+      << dump(ps);
+  EXPECT_EQ(ps.size(), 1u) << dump(ps);  // "prepare" highlights a part and 20 mm is above the limit
+  // The pack may lower its good limit in markers.yaml: then 4 mm is fine.
+  std::ofstream(d / "markers.yaml", std::ios::app) << "registration:\n  good_error_mm: 3\n";
+  ps = rivet::pack::lintPack({d, kSchemas, {}});
+  EXPECT_TRUE(ps.empty()) << dump(ps);
+}
+
+// --check-map: photos of the machine against a markers.yaml with a marker turned and one of the wrong size.
+TEST(PackLint, CheckMapDiagnosesTheMapFromPhotos) {
+  const fs::path d = copyPack("checkmap");
+  auto pack = rivet::content::loadPack(d.string());
+  ASSERT_TRUE(pack.ok()) << pack.error().describe();
+  const auto cam = rivet::tracking::cameraFromFov(1280, 720, 60);
+  const fs::path photos = d.parent_path() / "checkmap-photos";
+  fs::create_directories(photos);
+  ASSERT_TRUE(rivet::tracking::saveCamera((d.parent_path() / "camera.yaml").string(), cam).ok());
+  rivet::tracking::SynthPathOptions po;
+  po.frames = 3;
+  po.min_dist_m = 0.9;
+  po.max_dist_m = 1.1;
+  po.max_tilt_deg = 30;
+  const auto path = rivet::tracking::synthCameraPath(pack->marker_map, po);
+  for (size_t i = 0; i < path.size(); ++i) {
+    auto f = rivet::tracking::renderSynthFrame(pack->marker_map, nullptr, cam, path[i], {}, static_cast<int>(i));
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(rivet::tracking::saveImage((photos / ("photo-" + std::to_string(i) + ".png")).string(), f->image).ok());
+  }
+  // The clean map: no problem.
+  rivet::pack::MapCheckSummary s;
+  auto ps = rivet::pack::checkMap(d, photos, d.parent_path() / "camera.yaml", &s);
+  EXPECT_TRUE(ps.empty()) << dump(ps);
+  EXPECT_EQ(s.tracked, 3);
+  // markers.yaml says marker 2 is turned 180° and marker 3 is 200 mm: what the author would see.
+  replaceOnce(d / "markers.yaml", "  - id: 2\n    size_mm: 100\n    position_m: [0.30, 0.0, -0.25]\n    normal: [0, 1, 0]\n    up: [-1, 0, 0]",
+              "  - id: 2\n    size_mm: 100\n    position_m: [0.30, 0.0, -0.25]\n    normal: [0, 1, 0]\n    up: [1, 0, 0]");
+  replaceOnce(d / "markers.yaml", "  - id: 3\n    size_mm: 100\n", "  - id: 3\n    size_mm: 200\n");
+  ps = rivet::pack::checkMap(d, photos, d.parent_path() / "camera.yaml", &s);
+  const std::string all = dump(ps);
+  EXPECT_TRUE(has(ps, "markers.yaml", lineOf(d / "markers.yaml", "- id: 2"), "marker 2 seems rotated 180° on the machine")) << all;
+  EXPECT_TRUE(has(ps, "markers.yaml", lineOf(d / "markers.yaml", "- id: 3"), "marker 3's size looks like 100 mm, not 200 mm")) << all;
+  EXPECT_TRUE(has(ps, "markers.yaml", -1, "the map never fits")) << all;
+  EXPECT_EQ(s.tracked, 0);
+}

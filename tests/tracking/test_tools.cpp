@@ -93,6 +93,23 @@ TEST(RivetTrack, SynthcamRoundTripMatchesGroundTruth) {
                                  a[11].get<double>() - b[11].get<double>());
     EXPECT_LT(dt, 0.002) << "frame " << i;
     EXPECT_GT(got[i]["quality"]["registration_error_mm"].get<double>(), 0.0);
+    EXPECT_EQ(got[i]["registration"]["state"], "tracked") << got[i]["registration"].dump();
+  }
+  // The same frames against a map with marker 7 turned 90°: never tracked, and the line says which marker and how.
+  std::ofstream(markers, std::ios::trunc)
+      << "dictionary: tag36h11\nmarkers:\n"
+         "  - {id: 4, size_mm: 80, position_m: [0, 0, 0], normal: [0, 0, 1], up: [0, 1, 0]}\n"
+         "  - {id: 7, size_mm: 80, position_m: [0.2, 0.05, 0], normal: [0, 0, 1], up: [1, 0, 0]}\n";
+  const CommandResult bad = run(std::string(RIVET_TRACK_EXE) + " " + frames + " --calib " + frames + "/camera.yaml --map " +
+                                markers + " --json --no-filter");
+  ASSERT_EQ(bad.code, 0) << bad.out;
+  const auto lines = jsonLines(bad.out);
+  ASSERT_EQ(lines.size(), 3u);
+  for (const auto& l : lines) {
+    EXPECT_TRUE(l["T_camera_map"].is_null()) << l.dump();
+    EXPECT_NE(l["registration"]["state"], "tracked");
+    EXPECT_NE(l["registration"]["reason"].get<std::string>().find("seems rotated 90°"), std::string::npos)
+        << l["registration"].dump();
   }
 }
 

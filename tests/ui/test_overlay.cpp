@@ -47,6 +47,18 @@ TEST(Overlay, BuildsPanelsTrackedAndSearching) {
   ambiguous.tracking.ambiguous = true;  // one marker, orientation undecided: its own banner, not "searching"
   (*overlay)->frame(ambiguous, 1280, 720, 1 / 30.0);
   EXPECT_GT((*overlay)->lastVertexCount(), 1000);
+  // Registration verdicts: degraded (error in mm, ghosted) and rejected (diagnosis) have their own banners.
+  OverlayModel degraded = sampleModel(false);
+  degraded.tracking.degraded = true;
+  degraded.tracking.registration_error_mm = 24;
+  degraded.tracking.registration_reason = "marker 11 seems rotated 180° on the machine";
+  (*overlay)->frame(degraded, 1280, 720, 1 / 30.0);
+  EXPECT_GT((*overlay)->lastVertexCount(), 1000);
+  OverlayModel rejected = sampleModel(false);
+  rejected.tracking.rejected = true;
+  rejected.tracking.registration_reason = std::string(600, 'x');  // a long diagnosis is cut, not overflowed
+  (*overlay)->frame(rejected, 1280, 720, 1 / 30.0);
+  EXPECT_GT((*overlay)->lastVertexCount(), 1000);
 }
 
 TEST(Overlay, LargerTextScaleMakesLargerPanels) {
@@ -73,7 +85,7 @@ TEST(Overlay, RejectsMissingFontAndBadScale) {
 
 TEST(Strings, EveryKeyHasBothLanguages) {
   for (const char* key : {"searching", "tracked", "ambiguous", "ambiguous_hint", "stale", "missing", "bad", "gate_stale", "gate_failed", "finished",
-                          "alarm", "step", "live_values"}) {
+                          "alarm", "step", "live_values", "degraded", "degraded_hint", "registration_rejected"}) {
     EXPECT_NE(tr(Language::En, key), key);
     EXPECT_NE(tr(Language::Fr, key), key);
   }

@@ -25,6 +25,23 @@ json matrix(const core::Pose& p) {
   return a;
 }
 
+// The frame's registration verdict: state, figures, outliers, unknown ids and each marker's diagnosis in words.
+json registrationJson(const tracking::RegistrationVerdict& v) {
+  json findings = json::array();
+  for (const auto& f : v.findings) {
+    json jf = {{"id", f.id}, {"issue", tracking::toString(f.issue)}, {"text", f.text},
+               {"residual_px", f.residual_px}};
+    if (f.rotation_deg != 0) jf["rotation_deg"] = f.rotation_deg;
+    if (f.apparent_size_mm > 0) jf["apparent_size_mm"] = f.apparent_size_mm;
+    if (f.other_id >= 0) jf["other_id"] = f.other_id;
+    if (f.issue == tracking::MarkerIssue::Moved) jf["offset_mm"] = f.offset_mm;
+    findings.push_back(jf);
+  }
+  return {{"state", tracking::toString(v.state)}, {"reason", v.reason},
+          {"reprojection_rms_px", v.reprojection_rms_px}, {"registration_error_mm", v.registration_error_mm},
+          {"outliers", v.outlier_ids}, {"unknown_ids", v.unknown_ids}, {"findings", findings}};
+}
+
 int fail(const core::Error& e) {
   std::cerr << "rivet-track: " << e.describe() << "\n";
   return 2;
@@ -198,8 +215,14 @@ int main(int argc, char** argv) {
       line["T_camera_map"] = nullptr;
       if (tr) quality["frames_since_seen"] = tr->frames_since_seen;
       if (tr && tr->ambiguous) quality["ambiguous"] = true;
+      if (tr && !tr->marker_ids.empty()) {  // a pose was solved but the verdict refused it: its figures
+        quality["reprojection_rms_px"] = tr->registration.reprojection_rms_px;
+        quality["registration_error_mm"] = tr->registration.registration_error_mm;
+        quality["markers_used"] = tr->marker_ids;
+      }
     }
     line["quality"] = quality;
+    if (tr) line["registration"] = registrationJson(tr->registration);
     line["ms"] = std::round(ms * 1000) / 1000;
     if (as_json) {
       std::cout << line.dump() << "\n";
@@ -212,9 +235,13 @@ int main(int argc, char** argv) {
                     tr->registration_error_mm);
       } else if (tr && tr->ambiguous) {
         std::printf(" | map not tracked: one marker, orientation ambiguous from this view");
+      } else if (tr && tr->registration.state == tracking::RegistrationState::Degraded) {
+        std::printf(" | map degraded (ghosted): %s", tr->registration.reason.c_str());
       } else if (tr) {
-        std::printf(" | map not tracked");
+        std::printf(" | map not tracked%s%s", tr->registration.reason.empty() ? "" : ": ",
+                    tr->registration.reason.c_str());
       }
+      if (tr && tr->tracked && !tr->registration.reason.empty()) std::printf(" (%s)", tr->registration.reason.c_str());
       std::printf(" | %.2f ms\n", ms);
     }
   }

@@ -206,8 +206,29 @@ core::Result<core::MarkerMap> parseMarkerMap(std::string_view yaml_text, const s
     if (!root || root.IsNull())
       throw ParseFailure{core::makeError("markers.yaml is empty", file, "write a dictionary and a markers list")};
     requireMap(root, file, "markers.yaml");
-    checkKeys(root, {"dictionary", "markers"}, file, "markers.yaml");
+    checkKeys(root, {"dictionary", "markers", "registration"}, file, "markers.yaml");
     core::MarkerMap map;
+    if (const YAML::Node reg = root["registration"]) {
+      requireMap(reg, file, "registration");
+      checkKeys(reg, {"good_rms_px", "good_error_mm", "max_rms_px", "max_error_mm"}, file, "registration");
+      auto limit = [&](const char* key, double& out, double hi) {
+        if (const YAML::Node n = reg[key]) {
+          out = scalarNumber(n, file, key);
+          if (!(out > 0) || out > hi)
+            failAt(file, n, std::string(key) + " must be > 0 and at most " + std::to_string(static_cast<int>(hi)),
+                   "leave it out to use the app's default");
+        }
+      };
+      limit("good_rms_px", map.registration.good_rms_px, 50);
+      limit("good_error_mm", map.registration.good_error_mm, 1000);
+      limit("max_rms_px", map.registration.max_rms_px, 50);
+      limit("max_error_mm", map.registration.max_error_mm, 1000);
+      const auto& r = map.registration;
+      if (r.good_rms_px > 0 && r.max_rms_px > 0 && r.good_rms_px > r.max_rms_px)
+        failAt(file, reg, "registration: good_rms_px is above max_rms_px", "the good limit must not exceed the max");
+      if (r.good_error_mm > 0 && r.max_error_mm > 0 && r.good_error_mm > r.max_error_mm)
+        failAt(file, reg, "registration: good_error_mm is above max_error_mm", "the good limit must not exceed the max");
+    }
     const YAML::Node dict = required(root, "dictionary", file, "markers.yaml");
     map.dictionary = scalarString(dict, file, "dictionary");
     if (!isKnownMarkerDictionary(map.dictionary))

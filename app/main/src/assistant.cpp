@@ -338,6 +338,16 @@ UpdateRecord Assistant::update(TrackedFrame frame, std::int64_t now_ns) {
     core::log::warn("alarm " + std::string(tags::toString(event.kind)) + ": " + event.alarm.key + " " +
                     event.alarm.message_en);
   }
+  // The overlay's verdict as a live value: steps with requires_registration_mm are gated on it (fail closed).
+  {
+    // Markers at odds with the map make the error figure untrustworthy: uncertain, so such steps stay blocked.
+    const auto& reg = track_.registration;
+    const bool usable = reg.usable() && track_.frames_since_seen == 0;
+    const auto quality = !usable                ? procedure::Quality::Bad
+                         : !reg.findings.empty() ? procedure::Quality::Uncertain
+                                                 : procedure::Quality::Good;
+    session_->observe({procedure::kRegistrationTag, usable ? reg.registration_error_mm : 0.0, quality, now_ns}, now_ns);
+  }
   for (const auto& binding : bindings_.tags) {
     auto value = store_->get(binding.id);
     if (!value || !value->present) continue;
@@ -592,8 +602,13 @@ core::Result<RenderRecord> Assistant::render(const DisplayFrame& frame, const ui
   }
   background_dirty_ = false;
   desc.part_styles = partStyles();
-  const bool placed = world_views ? anchor_.valid() : track_.tracked;
+  // Good verdict: the model as the step styles it. Degraded: every part ghosted (nothing highlighted where it may
+  // not be). Not tracked: background and UI only. Headset eyes draw at the world anchor, which only good verdicts
+  // move, and keep it while no marker is in view.
+  const bool degraded = !track_.tracked && track_.registration.state == tracking::RegistrationState::Degraded;
+  const bool placed = world_views ? anchor_.valid() : (track_.tracked || degraded);
   desc.model_visible = placed && session_->stage() == session::Stage::Running;
+  if (degraded && !world_views) std::fill(desc.part_styles.begin(), desc.part_styles.end(), render::PartStyle::Ghost);
   desc.draw_ui = true;  // into the UI texture, then over each view (a headset will place it as a world quad)
   desc.ui_width = frame.ui_width;
   desc.ui_height = frame.ui_height;
@@ -628,6 +643,11 @@ ui::OverlayModel Assistant::overlayModel(std::int64_t now_ns) const {
   m.tracking.frames_since_seen = track_.frames_since_seen;
   m.tracking.ambiguous = !track_.tracked && track_.ambiguous;
   m.tracking.world_anchored = !track_.tracked && anchor_.valid();
+  m.tracking.degraded = !track_.tracked && track_.registration.state == tracking::RegistrationState::Degraded;
+  m.tracking.rejected = !track_.tracked && !track_.ambiguous && !track_.marker_ids.empty() &&
+                        track_.registration.state == tracking::RegistrationState::NotTracked;
+  if (!track_.tracked) m.tracking.registration_error_mm = track_.registration.registration_error_mm;
+  m.tracking.registration_reason = track_.registration.reason;
 
   if (const auto& user = session_->user()) {
     m.user = user->name;

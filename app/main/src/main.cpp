@@ -55,6 +55,14 @@ json poseJson(const rivet::tracking::TrackResult& t) {
   return t.T_camera_machine.toRowMajor();
 }
 
+// The frame's registration verdict for run.jsonl: state, outliers, unknown ids and the diagnosis in words.
+json registrationJson(const rivet::tracking::RegistrationVerdict& v) {
+  json findings = json::array();
+  for (const auto& f : v.findings) findings.push_back({{"id", f.id}, {"issue", rivet::tracking::toString(f.issue)}, {"text", f.text}});
+  return {{"state", rivet::tracking::toString(v.state)}, {"reason", v.reason}, {"outliers", v.outlier_ids},
+          {"unknown_ids", v.unknown_ids}, {"findings", findings}};
+}
+
 int fail(const rivet::core::Error& e) {
   std::cerr << "rivet: error: " << e.describe() << "\n";
   return 1;
@@ -489,6 +497,7 @@ int main(int argc, char** argv) {
                  {"T_camera_machine", poseJson(last_update.track)},
                  {"reprojection_rms_px", last_update.track.reprojection_rms_px},
                  {"registration_error_mm", last_update.track.registration_error_mm},
+                 {"registration", registrationJson(last_update.track.registration)},
                  {"screen", rec->screen},
                  {"user", rec->user},
                  {"step", rec->step_id},

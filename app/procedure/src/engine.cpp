@@ -34,7 +34,46 @@ std::string frNumber(std::string s) {
   return s;
 }
 
+// Why a step that needs the overlay is blocked, in the words of the overlay (not of the internal tag).
+Text registrationReason(const ConditionView& cv, double limit_mm) {
+  const std::string need = fmt(limit_mm) + " mm";
+  switch (cv.state) {
+    case GateState::Stale:
+      return tx("the tracking verdict is stale; this step needs the overlay within " + need,
+                "le suivi n'est plus à jour ; cette étape exige un recalage à " + frNumber(need) + " près");
+    case GateState::Failed:
+      if (!cv.value) {
+        return tx("no tracking verdict yet; this step needs the overlay within " + need,
+                  "pas encore de suivi ; cette étape exige un recalage à " + frNumber(need) + " près");
+      }
+      if (cv.reason.en.find("uncertain quality") != std::string::npos) {
+        return tx("markers disagree with the map; this step needs the overlay within " + need,
+                  "des marqueurs ne correspondent pas à la carte ; cette étape exige un recalage à " +
+                      frNumber(need) + " près");
+      }
+      if (cv.reason.en.find("quality") != std::string::npos) {
+        return tx("the model is not tracked; this step needs the overlay within " + need,
+                  "le modèle n'est pas suivi ; cette étape exige un recalage à " + frNumber(need) + " près");
+      }
+      return tx("registration error " + fmt(std::round(*cv.value)) + " mm; this step needs at most " + need,
+                "erreur de recalage " + frNumber(fmt(std::round(*cv.value))) + " mm ; cette étape exige au plus " +
+                    frNumber(need));
+    default: return {};
+  }
+}
+
 }  // namespace
+
+std::optional<TagCondition> registrationCondition(const Step& step) {
+  if (!step.requires_registration_mm) return std::nullopt;
+  TagCondition c;
+  c.tag = kRegistrationTag;
+  c.op = CompareOp::Le;
+  c.value = *step.requires_registration_mm;
+  c.max_age_ms = kRegistrationMaxAgeMs;
+  c.unit = "mm";
+  return c;
+}
 
 Engine::Engine(Procedure procedure, Mode mode, std::vector<std::string> faults)
     : procedure_(std::move(procedure)), mode_(mode), faults_(std::move(faults)) {
@@ -157,6 +196,21 @@ StepView Engine::view(std::int64_t now_ns) const {
     v.gate = GateState::Failed;
     v.gate_reason = last_reason_;
   }
+  bool registration_ok = true;
+  if (const auto rc = registrationCondition(s)) {
+    ConditionView cv = evaluate(*rc, now_ns);
+    if (cv.state != GateState::Ok) {
+      registration_ok = false;
+      cv.reason = registrationReason(cv, *s.requires_registration_mm);
+      if (v.gate != GateState::Failed) {
+        v.gate = cv.state == GateState::Stale ? GateState::Stale : GateState::Failed;
+        v.gate_reason = cv.reason;
+      }
+    } else if (v.gate == GateState::None) {
+      v.gate = GateState::Ok;
+    }
+    v.conditions.push_back(std::move(cv));
+  }
 
   switch (s.kind) {
     case StepKind::Instruction:
@@ -173,6 +227,12 @@ StepView Engine::view(std::int64_t now_ns) const {
     case StepKind::Decision: v.allowed.push_back(Action::Choose); break;
     case StepKind::SignOff: v.allowed.push_back(Action::SignOff); break;
     case StepKind::Quiz: v.allowed.push_back(Action::Answer); break;
+  }
+  if (!registration_ok) {  // fail closed: nothing that completes the step while the overlay is not good enough
+    std::erase_if(v.allowed, [](Action a) {
+      return a == Action::Confirm || a == Action::Pass || a == Action::EnterValue || a == Action::Choose ||
+             a == Action::SignOff || a == Action::Answer;
+    });
   }
   if (mode_ == Mode::Training && !s.hint.empty() && !hint_shown_) v.allowed.push_back(Action::Hint);
   if (s.skippable) v.allowed.push_back(Action::Skip);
@@ -330,6 +390,21 @@ Transition Engine::apply(const Event& e) {
     return error(tx(std::string("a ") + toString(e.type) + " action does not fit a " + toString(s.kind) + " step",
                     std::string("l'action ") + toString(e.type) + " ne convient pas à une étape " + toString(s.kind)));
   };
+
+  // A step that needs the overlay is gated on the registration verdict (reporting a failed check is not).
+  if (const auto rc = registrationCondition(s);
+      rc && (e.type == EventType::Confirm || e.type == EventType::Value || e.type == EventType::Choose ||
+             e.type == EventType::SignOff || e.type == EventType::Answer) &&
+      !(s.kind == StepKind::Check && e.type == EventType::Confirm && !e.passed)) {
+    const ConditionView cv = evaluate(*rc, e.time_ns);
+    if (cv.state != GateState::Ok) {
+      ++gate_attempts_;  // the view re-evaluates the verdict live: no sticky failure here
+      t.accepted = true;  // recorded: a confirmation refused because the overlay is not good enough
+      t.outcome = "gate_blocked";
+      t.reason = registrationReason(cv, *s.requires_registration_mm);
+      return t;
+    }
+  }
 
   switch (s.kind) {
     case StepKind::Instruction:

@@ -153,7 +153,7 @@ class Parser {
     if (!n.IsMap()) fail(n, ctx + " must be a mapping");
     checkKeys(n, {"id", "kind", "title", "text", "hint", "highlight", "ghost", "media", "ppe", "next", "skippable",
                   "isolation_points", "on_fail", "measurement", "on_out_of_tolerance", "gate", "choices",
-                  "procedure", "roles", "options"},
+                  "procedure", "roles", "options", "requires_registration_mm"},
               ctx);
     Step s;
     s.line = n.Mark().line + 1;
@@ -175,6 +175,14 @@ class Parser {
     s.ppe = textList(n, "ppe", sctx);
     s.next = str(n, "next", sctx, false);
     if (n["skippable"]) s.skippable = n["skippable"].as<std::string>() == "true";
+    if (const YAML::Node r = n["requires_registration_mm"]) {
+      const double mm = number(r, "'requires_registration_mm' in " + sctx);
+      if (!(mm > 0) || mm > 1000) {
+        fail(r, "'requires_registration_mm' in " + sctx + " must be > 0 and at most 1000",
+             "the largest overlay error (mm) at which this step may be confirmed, e.g. 10");
+      }
+      s.requires_registration_mm = mm;
+    }
 
     auto forbid = [&](const char* key, const char* why) {
       if (n[key]) fail(n[key], "'" + std::string(key) + "' is not allowed in " + sctx + " (" + kind_name + ")", why);
@@ -190,6 +198,11 @@ class Parser {
     if (s.kind != StepKind::Call) forbid("procedure", "only call steps name a procedure");
     if (s.kind != StepKind::SignOff) forbid("roles", "only sign_off steps have roles");
     if (s.kind != StepKind::Quiz) forbid("options", "only quiz steps have options");
+    if (s.kind == StepKind::Call) forbid("requires_registration_mm", "put it on the called procedure's steps");
+    if (s.skippable && s.requires_registration_mm) {
+      fail(n["skippable"], sctx + " needs the overlay (requires_registration_mm) and cannot be skippable",
+           "a step that relies on the registered model is a gate and must always be done");
+    }
     if (s.skippable && (s.kind == StepKind::TagGate || s.kind == StepKind::Lockout || s.kind == StepKind::SignOff ||
                         s.kind == StepKind::Quiz || s.kind == StepKind::Call)) {
       fail(n["skippable"], sctx + " (" + kind_name + ") cannot be skippable",

@@ -15,7 +15,9 @@ ActionResult refused(std::string outcome, core::Text message) {
   return r;
 }
 
-bool stepHasConditions(const procedure::Step& s) { return !s.conditions.empty(); }
+bool stepHasConditions(const procedure::Step& s) {
+  return !s.conditions.empty() || s.requires_registration_mm.has_value();
+}
 
 }  // namespace
 
@@ -182,6 +184,7 @@ core::Status TechnicianSession::journalConditionTags(std::int64_t now_ns) {
   // Copied: applying an event may rebuild the engine's procedure (and the step the reference points into).
   std::vector<std::string> tags;
   for (const auto& c : step.conditions) tags.push_back(c.tag);
+  if (const auto rc = procedure::registrationCondition(step)) tags.push_back(rc->tag);  // the overlay's verdict
   for (const auto& tag : tags) {
     auto it = latest_.find(tag);
     if (it == latest_.end()) continue;

@@ -217,6 +217,7 @@ core::Result<Tracker> Tracker::create(const core::MarkerMap& map, const core::Ca
   auto det = MarkerDetector::create(map.dictionary, options.detector);
   if (!det) return det.error();
   options.full_scan_interval = std::max(1, options.full_scan_interval);
+  options.registration = registrationLimitsFor(map, options.registration);
   return Tracker(std::make_unique<Impl>(map, camera, std::move(options), std::move(det.value())));
 }
 
@@ -320,11 +321,21 @@ TrackResult Tracker::process(const core::Image& frame, std::int64_t capture_time
   out.detections = dets;
 
   auto solved = solveMapPose(dets, s.map, s.camera, s.options.solve, predicted ? predicted : std::optional<core::Pose>{});
+  // The verdict on every frame's observations: a pose the markers do not agree on is never shown as tracked.
+  out.registration = judgeRegistration(dets, s.map, s.camera, solved ? std::optional<MapPose>(*solved) : std::nullopt,
+                                       s.options.registration, s.options.solve);
   if (!solved) return lost(std::move(out));
   if (solved->ambiguous) {
     out.ambiguous = true;
     out.ambiguity_ratio = solved->ambiguity_ratio;
     out.marker_ids = solved->used_ids;
+    return lost(std::move(out));
+  }
+  if (out.registration.state == RegistrationState::NotTracked) {
+    out.marker_ids = solved->used_ids;
+    out.rejected_ids = solved->rejected_ids;
+    out.reprojection_rms_px = solved->reprojection_rms_px;
+    out.registration_error_mm = solved->registration_error_mm;
     return lost(std::move(out));
   }
 
@@ -340,7 +351,7 @@ TrackResult Tracker::process(const core::Image& frame, std::int64_t capture_time
   s.frames_since_seen = 0;
   if (was_lost) s.filter.reset();
 
-  out.tracked = true;
+  out.tracked = out.registration.good();  // Degraded: a current pose, shown ghosted, but not "tracked"
   out.marker_ids = solved->used_ids;
   out.rejected_ids = solved->rejected_ids;
   out.T_camera_machine_raw = solved->T_camera_machine;

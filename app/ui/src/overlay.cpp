@@ -362,12 +362,22 @@ void Overlay::buildPass(const OverlayModel& model, const Input* input, int width
   // Tracking banner: symbol + words, never colour alone; who is logged in; the settings button.
   const float banner_h = std::max(kMinTargetPx + 2 * 12.0f, ImGui::GetFrameHeight() * 1.6f * settings_.text_scale);
   beginPanel("##tracking", ImVec2(margin, margin), ImVec2(w - 2 * margin, banner_h), pal, border, ImVec2(0, 0), true);
-  char line[256];
+  char line[512];
   if (model.tracking.tracked) {
     std::snprintf(line, sizeof line, "\u25CF %s \u00B7 %d/%d %s \u00B7 %s \u00B1%.1f mm", tr(lang, "tracked").data(),
                   model.tracking.markers_seen, model.tracking.markers_in_map, tr(lang, "markers").data(),
                   tr(lang, "accuracy").data(), model.tracking.registration_error_mm);
     ImGui::TextColored(pal.ok, "%s", line);
+  } else if (model.tracking.degraded) {
+    std::snprintf(line, sizeof line, "\u25D0 %s \u00B7 \u00B1%.0f mm \u2014 %s%s%s", tr(lang, "degraded").data(),
+                  model.tracking.registration_error_mm, tr(lang, "degraded_hint").data(),
+                  model.tracking.registration_reason.empty() ? "" : " \u00B7 ",
+                  model.tracking.registration_reason.c_str());
+    ImGui::TextColored(pal.warn, "%s", line);
+  } else if (model.tracking.rejected) {
+    std::snprintf(line, sizeof line, "\u2716 %s \u2014 %s", tr(lang, "registration_rejected").data(),
+                  model.tracking.registration_reason.c_str());
+    ImGui::TextColored(pal.warn, "%s", line);
   } else if (model.tracking.world_anchored) {
     std::snprintf(line, sizeof line, "\u25D1 %s  \u2014  %s", tr(lang, "world_anchored").data(),
                   tr(lang, "world_anchored_hint").data());

@@ -2,11 +2,13 @@
 #include "lint.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
 #include "rivet/content/model_file.hpp"
 #include "rivet/content/pack.hpp"
+#include "rivet/tracking/registration.hpp"
 
 namespace rivet::pack {
 namespace {
@@ -317,6 +319,37 @@ std::vector<Problem> lintPack(const LintOptions& o) {
           out.push_back({d.file, lineOf(d.root["id"]), "procedure id '" + id + "' is also used by " + it->second});
         refs.procedures.insert(id);
       }
+    }
+  }
+  // Steps that need the overlay: a limit the pack's "good" verdict can meet, and something to show.
+  tracking::RegistrationLimits limits;
+  if (markers.ok) {
+    if (auto text = content::readTextFile(o.dir / "markers.yaml"))
+      if (auto mm = content::parseMarkerMap(*text, markers.file)) limits = tracking::registrationLimitsFor(*mm);
+  }
+  for (const auto& d : procs) {
+    if (!d.ok || !d.root.IsMap() || !d.root["steps"] || !d.root["steps"].IsSequence()) continue;
+    for (const auto& st : d.root["steps"]) {
+      if (!st.IsMap() || !st["requires_registration_mm"] || !st["requires_registration_mm"].IsScalar()) continue;
+      const YAML::Node r = st["requires_registration_mm"];
+      const std::string id = st["id"] && st["id"].IsScalar() ? st["id"].Scalar() : "?";
+      double mm = 0;
+      try {
+        mm = r.as<double>();
+      } catch (const YAML::Exception&) {
+        continue;  // the schema reports it
+      }
+      if (mm > 0 && mm < limits.good_error_mm)
+        out.push_back({d.file, lineOf(r), "step '" + id + "': requires_registration_mm " + r.Scalar() +
+                                              " is below the pack's good registration limit (" +
+                                              std::to_string(static_cast<int>(std::lround(limits.good_error_mm))) +
+                                              " mm): it would be refused while the model shows as tracked; raise it "
+                                              "or lower registration.good_error_mm in markers.yaml"});
+      const bool shows = (st["highlight"] && st["highlight"].IsSequence() && st["highlight"].size() > 0) ||
+                         (st["ghost"] && st["ghost"].IsSequence() && st["ghost"].size() > 0);
+      if (!shows)
+        out.push_back({d.file, lineOf(r), "step '" + id + "' needs the overlay (requires_registration_mm) but "
+                                              "highlights no part: add highlight: [part ids] or drop the requirement"});
     }
   }
   for (const auto& d : procs) {

@@ -46,4 +46,18 @@ struct LintOptions {
 // Every problem of the pack, sorted by file and line. Empty = clean.
 std::vector<Problem> lintPack(const LintOptions& options);
 
+// What --check-map saw: frames, the verdicts of those with map markers, and the diagnosis texts reported.
+struct MapCheckSummary {
+  int frames = 0;
+  int frames_with_markers = 0;
+  int tracked = 0, degraded = 0, not_tracked = 0;
+  std::vector<std::string> findings;
+};
+
+// Tracks field photos (an image or a folder) or a recording with the pack's markers.yaml and `calib` (camera.yaml):
+// each marker the registration verdict finds at odds with the map (turned, wrong size, swapped or unknown id,
+// moved) is a problem at its markers.yaml line, with how many frames showed it; so is a map that never fits.
+std::vector<Problem> checkMap(const std::filesystem::path& pack_dir, const std::filesystem::path& video,
+                              const std::filesystem::path& calib, MapCheckSummary* summary = nullptr);
+
 }  // namespace rivet::pack

@@ -21,6 +21,8 @@ namespace {
 const char* kUsage =
     "usage:\n"
     "  rivet-pack lint DIR [--schemas DIR] [--model FILE]   check a pack; prints file:line: message per problem\n"
+    "        [--check-map PHOTOS|VIDEO --calib CAMERA.yaml] also track field photos or a recording with the\n"
+    "                                                       pack's markers.yaml and report markers at odds with it\n"
     "  rivet-pack keygen -o NAME                            writes NAME.pem (private, keep secret) and NAME.pub.pem\n"
     "  rivet-pack build DIR -o PACK --key PRIVATE.pem [--schemas DIR]\n"
     "                                                       lint, copy DIR to PACK, write MANIFEST.sha256 + MANIFEST.sig\n"
@@ -38,8 +40,16 @@ fs::path defaultSchemas() {
   return RIVET_DEFAULT_SCHEMAS;
 }
 
-int runLint(const pack::LintOptions& o) {
-  const auto problems = pack::lintPack(o);
+int runLint(const pack::LintOptions& o, const std::string& check_map = {}, const std::string& calib = {}) {
+  auto problems = pack::lintPack(o);
+  if (!check_map.empty()) {
+    pack::MapCheckSummary s;
+    auto found = pack::checkMap(o.dir, check_map, calib, &s);
+    std::cerr << "rivet-pack: --check-map " << check_map << ": " << s.frames << " frames, " << s.frames_with_markers
+              << " with markers: " << s.tracked << " tracked, " << s.degraded << " degraded, " << s.not_tracked
+              << " not tracked\n";
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
   for (const auto& p : problems) std::cout << p.describe() << "\n";
   if (problems.empty()) {
     std::cerr << "rivet-pack: " << o.dir.string() << ": no problems\n";
@@ -59,7 +69,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::vector<std::string> positional;
-  std::string out, key, schemas, model;
+  std::string out, key, schemas, model, check_map, calib;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     const auto value = [&](std::string& v) {
@@ -75,6 +85,10 @@ int main(int argc, char** argv) {
       if (!value(schemas)) return usage("--schemas needs a folder");
     } else if (a == "--model") {
       if (!value(model)) return usage("--model needs a file");
+    } else if (a == "--check-map") {
+      if (!value(check_map)) return usage("--check-map needs photos (an image or a folder) or a video");
+    } else if (a == "--calib") {
+      if (!value(calib)) return usage("--calib needs a camera.yaml");
     } else if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
@@ -88,7 +102,8 @@ int main(int argc, char** argv) {
 
   if (cmd == "lint") {
     if (positional.size() != 1) return usage("lint needs one pack folder");
-    return runLint({positional[0], schema_dir, model});
+    if (!check_map.empty() && calib.empty()) return usage("--check-map needs --calib CAMERA.yaml");
+    return runLint({positional[0], schema_dir, model}, check_map, calib);
   }
   if (cmd == "keygen") {
     if (out.empty()) return usage("keygen needs -o NAME");

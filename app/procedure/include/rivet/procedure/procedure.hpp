@@ -87,7 +87,19 @@ struct Step {
   std::string procedure_id;                      // Call: the sub-procedure's id
   std::vector<Role> sign_roles;                  // SignOff: roles allowed to sign
   std::vector<QuizOption> options;               // Quiz
+  // The step relies on the registered overlay (e.g. "remove the highlighted screw"): it cannot be confirmed while
+  // the registration error exceeds this many mm or tracking is not good enough (fails closed, like a tag gate on
+  // kRegistrationTag). Not on call steps, never skippable.
+  std::optional<double> requires_registration_mm{};
 };
+
+// The live value the app feeds the engine for requires_registration_mm: the registration error (mm) of the
+// current tracking verdict, quality Good while the overlay is usable (Tracked or Degraded), Bad when not tracked.
+inline constexpr const char* kRegistrationTag = "tracking.registration_error_mm";
+inline constexpr std::int64_t kRegistrationMaxAgeMs = 1000;  // older than this: stale, the step is blocked
+
+// The implicit gate condition of a step with requires_registration_mm (nullopt for other steps).
+std::optional<TagCondition> registrationCondition(const Step& step);
 
 struct ToolItem {
   std::string id;

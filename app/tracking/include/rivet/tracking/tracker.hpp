@@ -13,6 +13,7 @@
 #include "rivet/tracking/detector.hpp"
 #include "rivet/tracking/pose_filter.hpp"
 #include "rivet/tracking/pose_solver.hpp"
+#include "rivet/tracking/registration.hpp"
 
 namespace rivet::tracking {
 
@@ -21,6 +22,7 @@ struct TrackerOptions {
   PoseFilterOptions filter{};
   DetectorOptions detector{};
   MapSolveOptions solve{};
+  RegistrationLimits registration{};  // verdict limits (per pack: markers.yaml `registration:`)
   // Region-of-interest tracking: while tracked, each map marker predicted in view is first re-fitted directly from
   // its predicted corners (edge fit + check of all its bit cells: no search), else searched in a region around its
   // prediction; the full frame is scanned every `full_scan_interval` frames, when a predicted marker was missed
@@ -32,7 +34,9 @@ struct TrackerOptions {
 };
 
 struct TrackResult {
-  bool tracked = false;                    // T_camera_machine valid this frame
+  // T_camera_machine valid this frame AND the registration verdict is Tracked (good). A Degraded verdict has
+  // tracked = false but a current pose (draw it ghosted); NotTracked keeps the last good pose.
+  bool tracked = false;
   std::vector<int> marker_ids;             // ids of map markers seen this frame (sorted)
   std::vector<Detection> detections;       // all detections of the map's dictionary
   core::Pose T_camera_machine;             // metres, OpenCV camera frame (last good pose while lost)
@@ -49,6 +53,7 @@ struct TrackResult {
   // One map marker seen, no previous pose, and its two IPPE orientations fit the corners equally well: not tracked
   // rather than a possibly flipped overlay (the UI asks the user to look at it from an angle or see a second one).
   bool ambiguous = false;
+  RegistrationVerdict registration{};      // state, figures, outliers and their diagnosis (every frame)
 };
 
 class Tracker {

@@ -32,6 +32,11 @@ struct TrackingView {
   // Not tracked because the only marker seen could be either of two orientations (tracking::TrackResult::ambiguous):
   // the banner says so and how to resolve it instead of "searching".
   bool ambiguous = false;
+  // Registration verdict (tracking::RegistrationVerdict): degraded = usable but above the good limit (model
+  // ghosted, error in mm shown); rejected = markers seen but the map does not fit them (not tracked).
+  bool degraded = false;
+  bool rejected = false;
+  std::string registration_reason{};  // diagnosis in words, e.g. "marker 11 seems rotated 180° on the machine"
   // Headset: the model stays anchored in the room while no marker is in view (the banner says so, not "searching").
   bool world_anchored = false;
 };
