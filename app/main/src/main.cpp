@@ -413,6 +413,7 @@ int main(int argc, char** argv) {
         xr_display->inject(std::nullopt);
       }
     }
+    if (xr_display != nullptr && !xr_scripted) xr_display->inject(std::nullopt);  // script over: real input only
     auto dframe = display->beginFrame(app.renderer(), input);
     if (!dframe.ok()) return fail(dframe.error());
     now = nowNs();
