@@ -14,6 +14,7 @@
 #include "rivet/platform/frame_source.hpp"
 #include "rivet/render/renderer.hpp"
 #include "rivet/tracking/camera_io.hpp"
+#include "../common/run_log.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -38,31 +39,9 @@ RunResult run(const std::string& command) {
   return r;
 }
 
-std::vector<json> readJsonLines(const fs::path& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(json::parse(line));
-  }
-  return lines;
-}
-
-core::Pose poseFrom(const json& j) {
-  std::array<double, 16> m{};
-  for (size_t i = 0; i < 16; ++i) m[i] = j.at(i).get<double>();
-  return core::Pose::fromRowMajor(m);
-}
-
-double iou(const core::Image& a, const core::Image& b) {
-  size_t inter = 0, uni = 0;
-  for (size_t i = 0; i < a.pixels.size(); ++i) {
-    const bool x = a.pixels[i] > 127, y = b.pixels[i] > 127;
-    inter += (x && y) ? 1 : 0;
-    uni += (x || y) ? 1 : 0;
-  }
-  return uni == 0 ? 1.0 : static_cast<double>(inter) / static_cast<double>(uni);
-}
+using test::maskIou;
+using test::poseFrom;
+using test::readJsonLines;
 
 class HeadlessApp : public ::testing::Test {
  protected:
@@ -150,7 +129,7 @@ TEST_F(HeadlessApp, SilhouetteMatchesGroundTruthRender) {
     auto mask_est = (*renderer)->renderMask(est, camera->width, camera->height);
     auto mask_gt = (*renderer)->renderMask(gt, camera->width, camera->height);
     ASSERT_TRUE(mask_est.ok() && mask_gt.ok());
-    EXPECT_GE(iou(*mask_est, *mask_gt), 0.95) << "frame " << i;
+    EXPECT_GE(maskIou(*mask_est, *mask_gt), 0.95) << "frame " << i;
   }
   EXPECT_EQ((*renderer)->validationMessageCount(), 0u);
 }

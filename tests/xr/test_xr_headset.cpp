@@ -1,6 +1,5 @@
 // `rivet --xr` against a real OpenXR runtime (headless Monado through the Khronos loader, core validation layer).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
@@ -17,6 +16,8 @@
 #include "rivet/core/camera.hpp"
 #include "rivet/platform/frame_source.hpp"
 #include "rivet/render/renderer.hpp"
+#include "../common/run_command.hpp"
+#include "../common/run_log.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -24,37 +25,9 @@ using namespace rivet;
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-RunResult run(const std::string& command) {
-  RunResult r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  while (fgets(buf, sizeof buf, pipe) != nullptr) r.output += buf;
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::vector<json> readJsonLines(const fs::path& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(json::parse(line));
-  }
-  return lines;
-}
-
-core::Pose poseFrom(const json& j) {
-  std::array<double, 16> m{};
-  for (size_t i = 0; i < 16; ++i) m[i] = j.at(i).get<double>();
-  return core::Pose::fromRowMajor(m);
-}
+using test::maskIou;
+using test::poseFrom;
+using test::readJsonLines;
 
 // Pixels that differ from the clear colour (read at the image's corner) by more than a few grey levels.
 core::Image silhouette(const core::Image& rgba) {  // any 3- or 4-channel image
@@ -68,16 +41,6 @@ core::Image silhouette(const core::Image& rgba) {  // any 3- or 4-channel image
     mask.pixels[i] = d > 6 ? 255 : 0;
   }
   return mask;
-}
-
-double iou(const core::Image& a, const core::Image& b) {
-  size_t inter = 0, uni = 0;
-  for (size_t i = 0; i < a.pixels.size(); ++i) {
-    const bool x = a.pixels[i] > 127, y = b.pixels[i] > 127;
-    inter += (x && y) ? 1 : 0;
-    uni += (x || y) ? 1 : 0;
-  }
-  return uni == 0 ? 0.0 : static_cast<double>(inter) / static_cast<double>(uni);
 }
 
 double centroidX(const core::Image& mask) {
@@ -111,7 +74,7 @@ class XrHeadset : public ::testing::Test {
     env_ = monadoEnv();
     if (env_.empty()) return;
     // 60 display frames; the synthetic headset camera (10 fps) looks away after its first 40 placed frames.
-    main_ = run(env_ + RIVET_APP " --xr --validation --pack " RIVET_SAMPLE_PACK
+    main_ = test::runCommand(env_ + RIVET_APP " --xr --validation --pack " RIVET_SAMPLE_PACK
                 " --camera synthetic --fps 10 --synthetic-dark 40:1000000 --no-camera-background"
                 " --procedure robot-cell3-loto --step-every 1000000 --frames 60 --save-every 2 --mirror " +
                 (work_ / "mirror").string() + " --out " + (work_ / "out").string());
@@ -124,14 +87,14 @@ class XrHeadset : public ::testing::Test {
 
   static inline fs::path work_;
   static inline std::string env_;
-  static inline RunResult main_;
+  static inline test::CommandResult main_;
 };
 
 TEST_F(XrHeadset, SessionRunsFramesAndEndsCleanlyWithoutValidationMessages) {
-  ASSERT_EQ(main_.exit_code, 0) << main_.output;
-  EXPECT_NE(main_.output.find("Monado"), std::string::npos) << main_.output;
-  EXPECT_EQ(main_.output.find("openxr validation"), std::string::npos) << main_.output;
-  EXPECT_EQ(main_.output.find("Validation Error"), std::string::npos) << main_.output;
+  ASSERT_EQ(main_.code, 0) << main_.out;
+  EXPECT_NE(main_.out.find("Monado"), std::string::npos) << main_.out;
+  EXPECT_EQ(main_.out.find("openxr validation"), std::string::npos) << main_.out;
+  EXPECT_EQ(main_.out.find("Validation Error"), std::string::npos) << main_.out;
   const json summary = json::parse(std::ifstream(work_ / "out" / "summary.json"));
   EXPECT_EQ(summary.at("frames").get<int>(), 60);
   EXPECT_EQ(summary.at("validation_messages").get<int>(), 0);
@@ -150,7 +113,7 @@ TEST_F(XrHeadset, SessionRunsFramesAndEndsCleanlyWithoutValidationMessages) {
 }
 
 TEST_F(XrHeadset, StereoEyesAreAnIpdApartAndSeeTheModelShifted) {
-  ASSERT_EQ(main_.exit_code, 0) << main_.output;
+  ASSERT_EQ(main_.code, 0) << main_.out;
   const auto lines = readJsonLines(work_ / "mirror" / "xr.jsonl");
   ASSERT_GE(lines.size(), 9u);
   const auto& l = lines[8];
@@ -170,7 +133,7 @@ TEST_F(XrHeadset, StereoEyesAreAnIpdApartAndSeeTheModelShifted) {
 }
 
 TEST_F(XrHeadset, ModelIsDrawnWhereTheTruePoseProjectsAndStaysWhenMarkersLeaveView) {
-  ASSERT_EQ(main_.exit_code, 0) << main_.output;
+  ASSERT_EQ(main_.code, 0) << main_.out;
   const auto lines = readJsonLines(work_ / "mirror" / "xr.jsonl");
   auto pack = content::loadPack(RIVET_SAMPLE_PACK);
   ASSERT_TRUE(pack.ok()) << pack.error().describe();
@@ -211,7 +174,7 @@ TEST_F(XrHeadset, ModelIsDrawnWhereTheTruePoseProjectsAndStaysWhenMarkersLeaveVi
           0};
       auto mask = (*renderer)->renderMask(view, image->width, image->height);
       ASSERT_TRUE(mask.ok()) << mask.error().describe();
-      const double score = iou(silhouette(*image), *mask);
+      const double score = maskIou(silhouette(*image), *mask);
       const core::Pose anchor = poseFrom(l.at("T_world_machine"));
       const render::ViewSetup est_view{core::Mat4f::fromPose(T_world_eye.inverse() * anchor), view.projection, 0};
       auto est = (*renderer)->renderMask(est_view, image->width, image->height);
@@ -219,7 +182,7 @@ TEST_F(XrHeadset, ModelIsDrawnWhereTheTruePoseProjectsAndStaysWhenMarkersLeaveVi
       EXPECT_GE(score, 0.9) << name << (tracked ? " (tracked)" : " (markers out of view)") << ": anchor off by "
                             << core::translationDifferenceM(anchor, truth) * 1000 << " mm, "
                             << core::rotationDifferenceDeg(anchor, truth) << " deg; anchor mask vs truth IoU "
-                            << iou(*est, *mask);
+                            << maskIou(*est, *mask);
       worst_iou = std::min(worst_iou, score);
       worst_mm = std::max(worst_mm, core::translationDifferenceM(anchor, truth) * 1000);
       worst_deg = std::max(worst_deg, core::rotationDifferenceDeg(anchor, truth));
@@ -238,11 +201,11 @@ TEST_F(XrHeadset, ScriptedSelectOnThePanelConfirmsTheStep) {
   // The script's click becomes an aim from the head at the button's place on the world panel, then select.
   const fs::path script = work_ / "select.jsonl";
   std::ofstream(script) << "{\"wait\": {\"frames\": 4}}\n{\"click\": \"confirm\"}\n{\"wait\": {\"frames\": 2}}\n";
-  const RunResult r = run(env_ + RIVET_APP " --xr --validation --pack " RIVET_SAMPLE_PACK
+  const test::CommandResult r = test::runCommand(env_ + RIVET_APP " --xr --validation --pack " RIVET_SAMPLE_PACK
                           " --camera synthetic --procedure robot-cell3-loto --step-every 1000000 --save-every 0 --input " +
                           script.string() + " --mirror " + (work_ / "select-mirror").string() + " --out " +
                           (work_ / "select-out").string());
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.code, 0) << r.out;
   const auto lines = readJsonLines(work_ / "select-out" / "run.jsonl");
   bool confirmed = false;
   for (const auto& l : lines) {
@@ -251,7 +214,7 @@ TEST_F(XrHeadset, ScriptedSelectOnThePanelConfirmsTheStep) {
       if (c.at("command") == "confirm" && c.at("accepted").get<bool>()) confirmed = true;
     }
   }
-  EXPECT_TRUE(confirmed) << r.output;
+  EXPECT_TRUE(confirmed) << r.out;
   EXPECT_NE(lines.back().at("step").get<std::string>(), "notify");
   bool aimed = false;
   for (const auto& l : readJsonLines(work_ / "select-mirror" / "xr.jsonl")) {
@@ -261,11 +224,11 @@ TEST_F(XrHeadset, ScriptedSelectOnThePanelConfirmsTheStep) {
 }
 
 TEST_F(XrHeadset, NoRuntimeGivesAClearError) {
-  const RunResult r = run("XR_RUNTIME_JSON=" + (work_ / "missing.json").string() + " " RIVET_APP
+  const test::CommandResult r = test::runCommand("XR_RUNTIME_JSON=" + (work_ / "missing.json").string() + " " RIVET_APP
                           " --xr --pack " RIVET_SAMPLE_PACK " --camera synthetic --frames 1");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("rivet: error:"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("XR_RUNTIME_JSON"), std::string::npos) << r.output;
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("rivet: error:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("XR_RUNTIME_JSON"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -393,47 +393,49 @@ int main(int argc, char** argv) {
     rivet::ui::Input input;
     std::string script_line;
     std::int64_t now = nowNs();
-    std::optional<rivet::ui::Input> xr_scripted;
-    if (xr_display != nullptr && script && !script->done()) {
-      // Headset: the script's pointer becomes an aim at the panel from the head (the same ray hit as a controller).
+    // The script's input for this frame (nothing when there is no script or it has ended).
+    auto playScript = [&]() -> rivet::core::Result<std::optional<rivet::ui::Input>> {
+      if (!script || script->done()) return std::optional<rivet::ui::Input>();
       script_line = script->current();
       rivet::app::ScriptState state{app.screenName(), app.stepId(), app.gateName(now),
                                     app.session().user() ? app.session().user()->name : "", true, now, &app.overlay()};
       state.data_ok = app.sourceStatus().connected;
       auto scripted = script->next(state, rivet::core::monotonicNs());
-      if (!scripted.ok()) {
-        std::cerr << "rivet: input script: " << scripted.error().describe() << "\n";
+      if (!scripted.ok()) return scripted.error();
+      return std::optional<rivet::ui::Input>(std::move(*scripted));
+    };
+    std::optional<rivet::ui::Input> scripted;
+    if (xr_display != nullptr) {
+      // Headset: the script is read before the frame so that its pointer becomes an aim at the panel from the head
+      // (the same ray hit as a controller); without one (or once it has ended) only real input aims.
+      auto played = playScript();
+      if (!played.ok()) {
+        std::cerr << "rivet: input script: " << played.error().describe() << "\n";
         exit_code = 3;
         break;
       }
-      xr_scripted = std::move(*scripted);
-      if (xr_scripted->pointer_valid) {
-        xr_display->inject(rivet::app::InjectedAim{xr_scripted->x, xr_scripted->y, xr_scripted->pointer_down});
+      scripted = std::move(*played);
+      if (scripted && scripted->pointer_valid) {
+        xr_display->inject(rivet::app::InjectedAim{scripted->x, scripted->y, scripted->pointer_down});
       } else {
         xr_display->inject(std::nullopt);
       }
     }
-    if (xr_display != nullptr && !xr_scripted) xr_display->inject(std::nullopt);  // script over: real input only
     auto dframe = display->beginFrame(app.renderer(), input);
     if (!dframe.ok()) return fail(dframe.error());
     now = nowNs();
-    if (xr_scripted) {
-      input.text = xr_scripted->text;
-      input.keys = xr_scripted->keys;
-      input.commands = xr_scripted->commands;
-    } else if (script && !script->done()) {
-      script_line = script->current();
-      rivet::app::ScriptState state{app.screenName(), app.stepId(), app.gateName(now),
-                                    app.session().user() ? app.session().user()->name : "", true, now, &app.overlay()};
-      auto status = app.sourceStatus();
-      state.data_ok = status.connected;
-      auto scripted = script->next(state, rivet::core::monotonicNs());
-      if (!scripted.ok()) {
-        std::cerr << "rivet: input script: " << scripted.error().describe() << "\n";
+    if (xr_display == nullptr) {
+      auto played = playScript();
+      if (!played.ok()) {
+        std::cerr << "rivet: input script: " << played.error().describe() << "\n";
         exit_code = 3;
         break;
       }
-      input = std::move(*scripted);
+      if (*played) input = std::move(**played);
+    } else if (scripted) {  // the pointer went through the panel; keys, text and commands as scripted
+      input.text = scripted->text;
+      input.keys = scripted->keys;
+      input.commands = scripted->commands;
     }
     const double dt_s = static_cast<double>(rivet::core::monotonicNs() - last_display_mono) / 1e9;
     last_display_mono = rivet::core::monotonicNs();
