@@ -9,7 +9,7 @@
 #include "board.hpp"
 #include "ids.hpp"
 #include "map_template.hpp"
-#include "output.hpp"
+#include "rivet/pagedraw/output.hpp"
 #include "rivet/content/pack.hpp"
 #include "sheet.hpp"
 #include "writers.hpp"

@@ -222,11 +222,12 @@ core::Result<BoardPage> layoutBoard(const BoardOptions& o) {
     // A long line (long dictionary name, many decimals) is set smaller so that it fits between the margins.
     const double at_size = textWidthMm(l.text, l.size_mm, l.font);
     const double size = at_size > usable_w ? std::max(kMinTextSize, l.size_mm * usable_w / at_size) : l.size_mm;
-    page.items.emplace_back(Text{{cx, baseline}, size, l.text, l.font, TextAnchor::Middle});
+    page.items.emplace_back(Text{{cx, baseline}, size, l.text, l.font, TextAnchor::Middle, 0});
   }
   std::string header = "Rivet calibration board \xE2\x80\x94 ChArUco " + size_text + ", " + o.dictionary +
                        " \xE2\x80\x94 print at 100 %";
-  page.items.emplace_back(Text{{o.margin_mm, o.margin_mm + 4.0}, kHeaderSize, std::move(header)});
+  page.items.emplace_back(Text{{o.margin_mm, o.margin_mm + 4.0}, kHeaderSize, std::move(header), Font::Regular,
+                               TextAnchor::Start, 0});
   drawRuler(page, o.margin_mm);
   return out;
 }

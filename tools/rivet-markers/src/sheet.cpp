@@ -117,7 +117,7 @@ void dashedLine(Page& p, double x0, double y0, double x1, double y1) {
 
 void text(Page& p, double x, double y, double size, std::string s, Font font = Font::Regular,
           TextAnchor anchor = TextAnchor::Start) {
-  p.items.emplace_back(Text{{x, y}, size, std::move(s), font, anchor});
+  p.items.emplace_back(Text{{x, y}, size, std::move(s), font, anchor, 0});
 }
 
 void drawCell(Page& page, const Cell& c, double x, double y, PlacedMarker& placed) {
@@ -138,7 +138,7 @@ void drawCell(Page& page, const Cell& c, double x, double y, PlacedMarker& place
   const double art_x = cx - c.art_mm / 2, art_y = arrow_base + kArrowGap;
   const double image_x = art_x + c.art.quiet_modules * c.module_mm, image_y = art_y + c.art.quiet_modules * c.module_mm;
   FillRects fill;
-  fill.gray = 0;
+  fill.colour = 0;
   for (const RectMm& r : c.art.dark_cells) {
     // Each edge from its own cell index (no accumulated rounding): x = image_x + k * module.
     const double x0 = image_x + r.x_mm * c.module_mm, x1 = image_x + (r.x_mm + r.width_mm) * c.module_mm;

@@ -4,48 +4,28 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "rivet/core/pose.hpp"
 #include "rivet/core/result.hpp"
-#include "text.hpp"
+#include "rivet/pagedraw/page.hpp"
 
 namespace rivet::markers {
 
-struct RectMm {
-  double x_mm = 0, y_mm = 0, width_mm = 0, height_mm = 0;  // top-left corner, size
-};
-
-// Filled as ONE path (nonzero winding): rectangles that touch leave no anti-aliasing seam between them.
-struct FillRects {
-  std::vector<RectMm> rects;
-  double gray = 0;  // 0 black .. 1 white
-};
-struct FillPolygon {
-  std::vector<core::Vec2d> points_mm;
-  double gray = 0;
-};
-struct Line {
-  core::Vec2d from_mm, to_mm;
-  double width_mm = 0.2;
-  double gray = 0;
-  double dash_mm = 0;  // 0: solid; else dash and gap of this length
-};
-enum class TextAnchor { Start, Middle, End };
-struct Text {
-  core::Vec2d baseline_mm;  // anchor point on the baseline
-  double size_mm = 3;       // em size
-  std::string utf8;
-  Font font = Font::Regular;
-  TextAnchor anchor = TextAnchor::Start;
-};
-using DrawItem = std::variant<FillRects, FillPolygon, Line, Text>;
-
-struct Page {
-  double width_mm = 0, height_mm = 0;
-  std::vector<DrawItem> items;
-};
+// The page display list types are the shared page writer's (tools/pagedraw).
+using pagedraw::Colour;
+using pagedraw::DrawItem;
+using pagedraw::FillPolygon;
+using pagedraw::FillRects;
+using pagedraw::Font;
+using pagedraw::formatNumber;
+using pagedraw::Line;
+using pagedraw::Page;
+using pagedraw::RectMm;
+using pagedraw::Text;
+using pagedraw::TextAnchor;
+using pagedraw::textWidthMm;
+using pagedraw::toWinAnsi;
 
 struct Paper {
   std::string name;

@@ -4,9 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "rivet/pagedraw/output.hpp"
 #include "sheet.hpp"
 
 namespace rivet::markers {
+
+using pagedraw::OutputFile;
+using pagedraw::writeFilesAtomically;
 
 // A complete PDF 1.4 file: one page per Page at its exact paper size, uncompressed content streams, Helvetica and
 // Helvetica-Bold (WinAnsi) for text, exact xref offsets, viewer preference "print scaling: none". `title` goes into

@@ -1,9 +1,9 @@
-// Writes marker sheets as PDF 1.4 by hand: pages, content streams (re/f, lines, Helvetica text) and an exact xref.
+// Writes page display lists as PDF 1.4 by hand: pages, content streams (re/f, paths, Helvetica text), exact xref.
 #include <cstdio>
 
-#include "writers.hpp"
+#include "rivet/pagedraw/pdf.hpp"
 
-namespace rivet::markers {
+namespace rivet::pagedraw {
 namespace {
 
 constexpr double kPtPerMm = 72.0 / 25.4;
@@ -29,6 +29,12 @@ std::string pdfString(const std::string& utf8) {
   return out + ")";
 }
 
+// Fill (`g`/`rg`) or stroke (`G`/`RG`) colour operator; gray levels keep the one-number form.
+std::string colourOp(const Colour& c, bool stroke) {
+  if (c.isGray()) return num(c.r) + (stroke ? " G" : " g");
+  return num(c.r) + " " + num(c.g) + " " + num(c.b) + (stroke ? " RG" : " rg");
+}
+
 // Page content in PDF user space (points, origin bottom-left): page mm (y down) converted per coordinate.
 class ContentStream {
  public:
@@ -39,7 +45,7 @@ class ContentStream {
 
   void draw(const FillRects& f) {
     if (f.rects.empty()) return;
-    s_ += num(f.gray) + " g\n";
+    s_ += colourOp(f.colour, false) + "\n";
     for (const RectMm& r : f.rects) {
       // re takes the bottom-left corner in PDF space: the rectangle's bottom edge is y_mm + height_mm on the page.
       s_ += x(r.x_mm) + " " + y(r.y_mm + r.height_mm) + " " + num(r.width_mm * kPtPerMm) + " " +
@@ -49,40 +55,57 @@ class ContentStream {
   }
   void draw(const FillPolygon& p) {
     if (p.points_mm.size() < 3) return;
-    s_ += num(p.gray) + " g\n";
+    s_ += colourOp(p.colour, false) + "\n";
     for (size_t i = 0; i < p.points_mm.size(); ++i)
       s_ += x(p.points_mm[i].x) + " " + y(p.points_mm[i].y) + (i == 0 ? " m\n" : " l\n");
     s_ += "h f\n";
   }
   void draw(const Line& l) {
-    s_ += num(l.gray) + " G " + num(l.width_mm * kPtPerMm) + " w 0 J ";
-    if (l.dash_mm > 0) {
-      s_ += '[';
-      s_ += num(l.dash_mm * kPtPerMm);
-      s_ += "] 0 d\n";
-    } else {
-      s_ += "[] 0 d\n";
-    }
+    stroke(l.colour, l.width_mm, l.dash_mm, false);
     s_ += x(l.from_mm.x) + " " + y(l.from_mm.y) + " m " + x(l.to_mm.x) + " " + y(l.to_mm.y) + " l S\n";
+  }
+  void draw(const Polyline& p) {
+    if (p.points_mm.size() < 2) return;
+    stroke(p.colour, p.width_mm, p.dash_mm, true);
+    for (size_t i = 0; i < p.points_mm.size(); ++i)
+      s_ += x(p.points_mm[i].x) + " " + y(p.points_mm[i].y) + (i == 0 ? " m\n" : " l\n");
+    s_ += "S 0 j\n";
   }
   void draw(const Text& t) {
     double x_mm = t.baseline_mm.x;
     const double w = textWidthMm(t.utf8, t.size_mm, t.font);
     if (t.anchor == TextAnchor::Middle) x_mm -= w / 2;
     if (t.anchor == TextAnchor::End) x_mm -= w;
-    s_ += "0 g BT /" + std::string(t.font == Font::Bold ? "F2" : "F1") + " " + num(t.size_mm * kPtPerMm) + " Tf " +
-          x(x_mm) + " " + y(t.baseline_mm.y) + " Td " + pdfString(t.utf8) + " Tj ET\n";
+    s_ += colourOp(t.colour, false) + " BT /" + std::string(t.font == Font::Bold ? "F2" : "F1") + " " +
+          num(t.size_mm * kPtPerMm) + " Tf " + x(x_mm) + " " + y(t.baseline_mm.y) + " Td " + pdfString(t.utf8) +
+          " Tj ET\n";
   }
   const std::string& str() const { return s_; }
 
  private:
+  // Stroke colour, width, butt caps and dash; `round_join` for plot lines.
+  void stroke(const Colour& c, double width_mm, double dash_mm, bool round_join) {
+    s_ += colourOp(c, true) + " " + num(width_mm * kPtPerMm) + " w 0 J ";
+    if (round_join) s_ += "1 j ";
+    if (dash_mm > 0) {
+      s_ += '[';
+      s_ += num(dash_mm * kPtPerMm);
+      s_ += "] 0 d\n";
+    } else {
+      s_ += "[] 0 d\n";
+    }
+  }
+
   double height_mm_;
   std::string s_;
 };
 
 class PdfFile {
  public:
-  PdfFile() { out_ = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n% Rivet marker sheet (rivet-markers): print at 100 %, no fit-to-page\n"; }
+  explicit PdfFile(const std::string& comment) {
+    out_ = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+    if (!comment.empty()) out_ += "% " + comment + "\n";
+  }
   // Appends object `id` (ids must be added in increasing order from 1).
   void object(int id, const std::string& body) {
     if (static_cast<int>(offsets_.size()) < id) offsets_.resize(static_cast<size_t>(id), 0);
@@ -112,17 +135,18 @@ class PdfFile {
 
 }  // namespace
 
-std::string writePdf(const std::vector<Page>& pages, const std::string& title) {
+std::string writePdf(const std::vector<Page>& pages, const PdfInfo& info) {
   // Objects: 1 catalog, 2 page tree, 3 Helvetica, 4 Helvetica-Bold, 5 info, then per page: page, content stream.
-  PdfFile pdf;
+  PdfFile pdf(info.comment);
   const int first_page = 6;
   std::string kids;
   for (size_t i = 0; i < pages.size(); ++i) kids += std::to_string(first_page + 2 * static_cast<int>(i)) + " 0 R ";
-  pdf.object(1, "<< /Type /Catalog /Pages 2 0 R /ViewerPreferences << /PrintScaling /None >> >>");
+  pdf.object(1, info.print_scaling_none ? "<< /Type /Catalog /Pages 2 0 R /ViewerPreferences << /PrintScaling /None >> >>"
+                                        : "<< /Type /Catalog /Pages 2 0 R >>");
   pdf.object(2, "<< /Type /Pages /Kids [ " + kids + "] /Count " + std::to_string(pages.size()) + " >>");
   pdf.object(3, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
   pdf.object(4, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>");
-  pdf.object(5, "<< /Title " + pdfString(title) + " /Producer (rivet-markers) /Creator (Rivet) >>");
+  pdf.object(5, "<< /Title " + pdfString(info.title) + " /Producer " + pdfString(info.producer) + " /Creator (Rivet) >>");
   for (size_t i = 0; i < pages.size(); ++i) {
     const Page& page = pages[i];
     const int id = first_page + 2 * static_cast<int>(i);
@@ -136,4 +160,4 @@ std::string writePdf(const std::vector<Page>& pages, const std::string& title) {
   return pdf.finish(1, 5);
 }
 
-}  // namespace rivet::markers
+}  // namespace rivet::pagedraw

@@ -1,10 +1,13 @@
-// Writes output files through temporary names and renames, so a failed run leaves no partial file.
-#include "output.hpp"
+// Writes output files through fsync'd temporary names and renames, so a failed run leaves no partial file.
+#include "rivet/pagedraw/output.hpp"
 
-#include <fstream>
+#include <fcntl.h>
 #include <unistd.h>
 
-namespace rivet::markers {
+#include <cerrno>
+#include <cstring>
+
+namespace rivet::pagedraw {
 
 namespace fs = std::filesystem;
 
@@ -34,12 +37,21 @@ core::Status writeFilesAtomically(const std::vector<OutputFile>& files, bool ove
     fs::path tmp = f.path;
     tmp += ".tmp-" + std::to_string(::getpid());
     temps.push_back(tmp);
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (out) out.write(f.bytes.data(), static_cast<std::streamsize>(f.bytes.size()));
-    if (out) out.close();
-    if (!out) {
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool ok = fd >= 0;
+    std::size_t done = 0;
+    while (ok && done < f.bytes.size()) {
+      const ssize_t n = ::write(fd, f.bytes.data() + done, f.bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) done += static_cast<std::size_t>(n);
+    }
+    ok = ok && ::fsync(fd) == 0;
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ok = ::close(fd) == 0 && ok;
+    if (!ok) {
       cleanup();
-      return core::makeError("cannot write file", f.path.string(), "check the folder's permissions and free space");
+      return core::makeError("cannot write file: " + why, f.path.string(), "check the folder's permissions and free space");
     }
   }
   for (size_t i = 0; i < files.size(); ++i) {
@@ -51,7 +63,15 @@ core::Status writeFilesAtomically(const std::vector<OutputFile>& files, bool ove
                              "check the folder's permissions");
     }
   }
+  // The renames themselves reach the disk with their folders.
+  for (const OutputFile& f : files) {
+    const fs::path dir = f.path.parent_path().empty() ? fs::path(".") : f.path.parent_path();
+    if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+      (void)::fsync(fd);
+      ::close(fd);
+    }
+  }
   return {};
 }
 
-}  // namespace rivet::markers
+}  // namespace rivet::pagedraw

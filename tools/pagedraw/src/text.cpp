@@ -1,11 +1,11 @@
 // Helvetica metrics for layout, UTF-8 to WinAnsi conversion and locale-independent number text for the writers.
-#include "text.hpp"
+#include "rivet/pagedraw/text.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 
-namespace rivet::markers {
+namespace rivet::pagedraw {
 namespace {
 
 // Helvetica advance widths (1/1000 em) of the printable ASCII characters 32..126 (Adobe's standard metrics).
@@ -16,6 +16,15 @@ constexpr std::uint16_t kHelvetica[95] = {
     667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,  // P .. _
     333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,  // ` .. o
     556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584};      // p .. ~
+
+// Helvetica advance widths of the Latin-1 characters U+00A0..U+00FF (same metrics: accented letters, « », °, ·).
+constexpr std::uint16_t kHelveticaLatin1[96] = {
+    278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333,   // nbsp .. macron
+    400, 584, 333, 333, 333, 556, 537, 278, 333, 333, 365, 556, 834, 834, 834, 611,   // degree .. inverted ?
+    667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278,  // A grave .. I diaeresis
+    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611,   // Eth .. sharp s
+    556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278,   // a grave .. i diaeresis
+    556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556, 556, 556, 500, 556, 500};  // eth .. y diaeresis
 
 // Decodes one UTF-8 code point at s[i], advancing i; returns 0xFFFD for malformed input.
 char32_t nextCodePoint(std::string_view s, std::size_t& i) {
@@ -51,8 +60,10 @@ double textWidthMm(std::string_view utf8, double size_mm, Font font) {
     const char32_t cp = nextCodePoint(utf8, i);
     if (cp >= 32 && cp <= 126) {
       units += kHelvetica[cp - 32];
-    } else if (cp == 0x2014) {
-      units += 1000;  // em dash
+    } else if (cp >= 0xA0 && cp <= 0xFF) {
+      units += kHelveticaLatin1[cp - 0xA0];
+    } else if (cp == 0x2014 || cp == 0x2026) {
+      units += 1000;  // em dash, ellipsis
     } else {
       units += 556;
     }
@@ -79,6 +90,7 @@ std::string toWinAnsi(std::string_view utf8) {
       case 0x201C: out.push_back('\x93'); break;
       case 0x201D: out.push_back('\x94'); break;
       case 0x2022: out.push_back('\x95'); break;  // bullet
+      case 0x2026: out.push_back('\x85'); break;  // ellipsis
       case 0x20AC: out.push_back('\x80'); break;  // euro
       default: out.push_back('?'); break;
     }
@@ -99,4 +111,4 @@ std::string formatNumber(double v, int decimals) {
   return s;
 }
 
-}  // namespace rivet::markers
+}  // namespace rivet::pagedraw

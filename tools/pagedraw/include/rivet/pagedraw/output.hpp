@@ -8,16 +8,17 @@
 
 #include "rivet/core/result.hpp"
 
-namespace rivet::markers {
+namespace rivet::pagedraw {
 
 struct OutputFile {
   std::filesystem::path path;
   std::string bytes;
 };
 
-// Writes every file or none: on any error the temporaries are removed and no target is touched (a rename that fails
+// Writes every file or none: each is written to a temporary beside it and fsync'd; on any error the temporaries are
+// removed and no target is touched (a rename that fails
 // half-way leaves the files renamed so far; the error names the one that failed). `overwrite` false: refuse when a
 // target exists.
 core::Status writeFilesAtomically(const std::vector<OutputFile>& files, bool overwrite = true);
 
-}  // namespace rivet::markers
+}  // namespace rivet::pagedraw
