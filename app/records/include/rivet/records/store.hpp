@@ -96,7 +96,8 @@ struct TrainingAttempt {
 
 struct TrainingHistory {
   std::vector<TrainingAttempt> attempts;  // oldest first
-  double skill_transfer = 0.0;            // last score - first score, in points
+  double skill_transfer = 0.0;            // progress: last score - first score, in points (the cohort's
+                                          // skill-transfer % is records::summarizeTraining's, training.hpp)
   double pass_rate = 0.0;                 // share of attempts passed, 0..1
 };
 
