@@ -1,4 +1,4 @@
-// rivet-records: add/unlock users, issue/revoke login badges (QR PNG), verify the journal's hash chain, export sessions for the CMMS, show training history.
+// rivet-records: add/unlock users, issue/revoke login badges (QR PNG), verify the journal's hash chain, export sessions for the CMMS, show training history, write training reports (PDF/HTML, fr/en).
 #include <CLI/CLI.hpp>
 
 #include <cctype>
@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "report_command.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/records/store.hpp"
 #include "rivet/tracking/image_io.hpp"
@@ -73,13 +74,37 @@ int main(int argc, char** argv) {
   exp->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   exp->add_option("--out", out_path, "output file (default: stdout)");
 
-  auto* hist = app.add_subcommand("history", "a trainee's attempts at a procedure and the skill transfer");
+  auto* hist = app.add_subcommand("history", "a trainee's attempts at a procedure and the progress");
   std::string procedure_id;
   hist->add_option("DB", db_path, "records database")->required()->check(CLI::ExistingFile);
   hist->add_option("--user", name, "trainee login name")->required();
   hist->add_option("--procedure", procedure_id, "procedure id")->required();
 
+  auto* rep = app.add_subcommand("report", "training report of a procedure: cohort and per-trainee figures, skill "
+                                           "transfer, plots; PDF or HTML, in French or English");
+  trainingreport::ReportOptions report_options;
+  rep->add_option("DB", report_options.database, "records database")->required()->check(CLI::ExistingFile);
+  rep->add_option("--procedure", report_options.procedure_id, "procedure id")->required();
+  rep->add_option("--trainee", report_options.trainees, "only this trainee (repeat for several)");
+  rep->add_option("--cohort", report_options.cohort,
+                  "the cohort's trainees, comma-separated (or @FILE: one name per line)");
+  rep->add_option("--cohort-label", report_options.cohort_label, "the cohort's name in the report");
+  rep->add_option("--from", report_options.from, "sessions started on or after this day (YYYY-MM-DD, UTC)");
+  rep->add_option("--to", report_options.to, "sessions started on or before this day (YYYY-MM-DD, UTC)");
+  rep->add_option("--pack", report_options.pack, "the content pack: procedure and step titles, pass mark, pack version")
+      ->check(CLI::ExistingDirectory);
+  rep->add_option("--pass-mark", report_options.pass_mark, "pass mark (0-100) when no --pack gives it")
+      ->check(CLI::Range(0.0, 100.0));
+  rep->add_option("--lang", report_options.lang, "fr or en (default: from LANG)")->check(CLI::IsMember({"fr", "en"}));
+  rep->add_option("--format", report_options.format, "pdf or html (default: from the -o extension)")
+      ->check(CLI::IsMember({"pdf", "html"}));
+  rep->add_option("-o,--out", report_options.out, "report file to write (.pdf or .html)")->required();
+  rep->add_option("--by", report_options.by, "who generates it (default: the login name)");
+  rep->add_option("--generated-at", report_options.generated_at,
+                  "time printed as 'generated at' (default: now, or SOURCE_DATE_EPOCH)");
+
   CLI11_PARSE(app, argc, argv);
+  if (rep->parsed()) return trainingreport::runReport(report_options);
 
   records::StoreOptions options;
   if (kdf_n) options.kdf.n = kdf_n;
@@ -173,8 +198,11 @@ int main(int argc, char** argv) {
                   a.passed ? "yes" : "no", a.errors, a.wrong_answers, a.gate_attempts, a.hints,
                   static_cast<double>(a.total_ms) / 1000.0);
     }
-    std::printf("# attempts %zu, pass rate %.0f %%, skill transfer %+.1f points (last - first score)\n",
-                h->attempts.size(), h->pass_rate * 100.0, h->skill_transfer);
+    std::printf("# attempts %zu, pass rate %.0f %%, progress %+.1f points (last - first score)", h->attempts.size(),
+                h->pass_rate * 100.0, h->skill_transfer);
+    if (!h->attempts.empty() && h->attempts.front().score < 100.0)
+      std::printf(", normalised gain %.2f", h->skill_transfer / (100.0 - h->attempts.front().score));
+    std::printf("\n# cohort figures and the skill transfer %%: rivet-records report\n");
     return 0;
   }
   return 0;

@@ -6,7 +6,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3 time
   # tests
-  libgtest-dev libgmock-dev poppler-utils librsvg2-bin
+  libgtest-dev libgmock-dev poppler-utils librsvg2-bin libxml2-utils
   # window tests: a real X server without a screen, real clicks, screenshots
   xvfb xauth x11-utils xdotool imagemagick
   # render: Vulkan + lavapipe (CPU) + validation layer + shader compiler
