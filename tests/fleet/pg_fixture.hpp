@@ -114,6 +114,7 @@ class PgServer {
  public:
   explicit PgServer(fs::path dir, std::vector<std::string> extra_args = {})
       : dir_(std::move(dir)), extra_(std::move(extra_args)), port_(freePort()), bin_(pgBinDir()) {
+    fs::create_directories(dir_);
     if (::geteuid() == 0) {
       const passwd* pw = ::getpwnam("postgres");
       if (pw == nullptr) pw = ::getpwnam("nobody");
@@ -121,6 +122,12 @@ class PgServer {
       uid_ = pw->pw_uid;
       gid_ = pw->pw_gid;
       chownAll(dir_);
+      // The folders above it (a test's mkdtemp folder is 0700) must let that user through.
+      const fs::path tmp = fs::weakly_canonical(fs::temp_directory_path());
+      for (fs::path p = fs::weakly_canonical(dir_).parent_path(); p.string().rfind(tmp.string(), 0) == 0 && p != tmp;
+           p = p.parent_path()) {
+        fs::permissions(p, fs::perms::others_exec, fs::perm_options::add);
+      }
     }
     writeOwned(dir_ / "pw", "admin-secret-pw\n", 0600);
     // The password file the clients use; libpq requires mode 0600.

@@ -65,15 +65,16 @@ core::Result<InitReport> initServer(const ServerOptions& server) {
   return report;
 }
 
-core::Result<std::vector<DeviceReport>> fleetStatus(const ServerOptions& server) {
-  auto conn = pg::Connection::open(server);
-  if (!conn) return conn.error();
-  auto rows = conn->exec(
+namespace {
+
+// Every device with its head, flag and pins, read on `conn` (inside the caller's snapshot when it has one).
+core::Result<std::vector<DeviceReport>> readDevices(pg::Connection& conn) {
+  auto rows = conn.exec(
       "SELECT d.device_id, d.name, d.site, d.owner_role, d.app_version, d.head_seq, "
       "coalesce(to_char(d.last_push AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
       "coalesce(d.flag_reason, ''), "
       "coalesce((SELECT string_agg(p.pack_id || '@' || p.version || ' ' || p.key_fingerprint, E'\\n' "
-      "ORDER BY p.pack_id) FROM rivet_fleet.device_pins p WHERE p.device_id = d.device_id), '') "
+      "ORDER BY p.pack_id) FROM rivet_fleet.device_pins p WHERE p.device_id = d.device_id), ''), d.head_hash "
       "FROM rivet_fleet.devices d ORDER BY d.site, d.name, d.device_id");
   if (!rows) return rows.error();
   std::vector<DeviceReport> out;
@@ -96,22 +97,29 @@ core::Result<std::vector<DeviceReport>> fleetStatus(const ServerOptions& server)
       if (nl == std::string::npos) break;
       start = nl + 1;
     }
+    d.head_hash = rows->text(i, 9);
     out.push_back(std::move(d));
   }
   return out;
 }
 
-core::Result<ServerVerifyReport> verifyServer(const ServerOptions& server) {
-  auto devices = fleetStatus(server);
-  if (!devices) return devices.error();
+}  // namespace
+
+core::Result<std::vector<DeviceReport>> fleetStatus(const ServerOptions& server) {
   auto conn = pg::Connection::open(server);
   if (!conn) return conn.error();
-  // One snapshot for the heads and the rows (pushes may go on meanwhile).
+  return readDevices(*conn);
+}
+
+core::Result<ServerVerifyReport> verifyServer(const ServerOptions& server) {
+  auto conn = pg::Connection::open(server);
+  if (!conn) return conn.error();
+  // One snapshot for the devices, their heads and their rows (pushes may go on meanwhile).
   if (auto st = conn->execScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st) return st.error();
-  auto heads = conn->exec("SELECT device_id, head_seq, head_hash FROM rivet_fleet.devices");
-  if (!heads) return heads.error();
+  auto devices = readDevices(*conn);
+  if (!devices) return devices.error();
   std::map<std::string, std::pair<std::int64_t, std::string>> head_of;
-  for (int i = 0; i < heads->size(); ++i) head_of[heads->text(i, 0)] = {heads->i64(i, 1), heads->text(i, 2)};
+  for (const auto& d : *devices) head_of[d.device_id] = {d.head_seq, d.head_hash};
   if (auto st = conn->execScript(
           "DECLARE rows NO SCROLL CURSOR FOR SELECT device_id, device_seq, kind, session_id, client_id, time_ns, "
           "\"user\", step_id, event_type, outcome, to_step, value_text, unit, payload, prev_hash, hash "

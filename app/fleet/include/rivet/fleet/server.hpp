@@ -37,6 +37,7 @@ struct DeviceReport {
   std::string device_id, name, site, owner_role, app_version;
   std::int64_t rows = 0;          // journal rows the server holds
   std::int64_t head_seq = 0;      // the device's acknowledged mark
+  std::string head_hash;
   std::string last_push;          // ISO time, empty when never
   std::string flag_reason;        // empty when not flagged
   std::vector<std::string> pins;  // "pack@version key-fingerprint"
