@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
       auto r = syncer->push();
       if (!r) return report(r.error(), syncer->lastTransient() ? 3 : 2);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("device %s: %lld rows sent in %d batches (%lld already there) in %.2f s; the server holds %lld of %lld "
+      std::printf("device %s: %lld rows sent in %d batch(es) (%lld already there) in %.2f s; the server holds %lld of %lld "
                   "rows\n",
                   syncer->device().id.c_str(), static_cast<long long>(r->accepted), r->batches,
                   static_cast<long long>(r->duplicates), s, static_cast<long long>(r->server_head),

@@ -31,6 +31,13 @@ ServerOptions at(const std::string& url) {
 }
 constexpr std::int64_t kHourNs = 3600LL * 1'000'000'000LL;
 
+// "prefix" + number without `const char* + std::string&&`, which GCC 12 -O3 warns about wrongly (PR 105651).
+std::string named(const char* prefix, long long number) {
+  std::string s(prefix);
+  s.append(std::to_string(number));
+  return s;
+}
+
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // The peer's table: the same columns as the fleet journal, the same key, no chain check, no projections.
@@ -91,7 +98,10 @@ double plainCopy(const std::string& url, const std::string& device, const std::v
   std::string buf;
   for (const auto& row : rows) {
     const auto p = params(device, row);
-    for (std::size_t i = 0; i < p.size(); ++i) buf += (i ? "\t" : "") + esc(p[i]);
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      if (i) buf += '\t';
+      buf.append(esc(p[i]));
+    }
     buf += '\n';
     if (buf.size() > (1u << 20)) {
       PQputCopyData(c.get(), buf.data(), static_cast<int>(buf.size()));
@@ -173,7 +183,7 @@ TEST_F(BenchFleet, SyncThroughputAgainstPlainInsertsAndCopy) {
   for (std::size_t batch : {100u, 1000u, 5000u}) {
     std::vector<double> runs;
     for (int run = 0; run < 3; ++run) {
-      const std::string name = freshDatabase("tp" + std::to_string(++n));
+      const std::string name = freshDatabase(named("tp", ++n));
       SyncOptions o;
       o.server.url = server_->url("bench_device", name);
       o.batch_rows = batch;
@@ -197,7 +207,7 @@ TEST_F(BenchFleet, SyncThroughputAgainstPlainInsertsAndCopy) {
   auto peer = [&](const std::string& label, std::size_t count, auto&& fn) {
     std::vector<double> runs;
     for (int run = 0; run < 3; ++run) {
-      const std::string name = freshDatabase("tp" + std::to_string(++n));
+      const std::string name = freshDatabase(named("tp", ++n));
       const std::vector<records::JournalRow> subset(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(count));
       runs.push_back(fn(server_->url("rivet_admin", name), subset));
       EXPECT_EQ(PgClient(server_->url("rivet_admin", name)).one("SELECT count(*) FROM plain_journal"), std::to_string(count));
@@ -221,7 +231,7 @@ TEST_F(BenchFleet, CatchUpOfFiveHeadsetsAfterOneHourOffline) {
   testing::ShiftStats total;
   for (int i = 0; i < kHeadsets; ++i) {
     testing::ShiftStats s;
-    dbs.push_back(device("offline-" + std::to_string(i), kHourNs, 100 + static_cast<unsigned>(i), &s));
+    dbs.push_back(device(named("offline-", i), kHourNs, 100 + static_cast<unsigned>(i), &s));
     total.rows += s.rows;
     total.sessions += s.sessions;
     total.step_events += s.step_events;
@@ -234,7 +244,7 @@ TEST_F(BenchFleet, CatchUpOfFiveHeadsetsAfterOneHourOffline) {
   // rivet: the 5 devices push at once, each from its own thread, from the moment the server answers again.
   std::vector<double> runs;
   for (int run = 0; run < 3; ++run) {
-    const std::string db_name = freshDatabase("catchup_r" + std::to_string(run));
+    const std::string db_name = freshDatabase(named("catchup_r", run));
     std::vector<std::optional<Syncer>> syncers;
     for (const auto& db : dbs) {
       SyncOptions o;
@@ -260,7 +270,7 @@ TEST_F(BenchFleet, CatchUpOfFiveHeadsetsAfterOneHourOffline) {
   // Peer: 5 clients at once, each storing its device's hour as plain single-row autocommit INSERTs.
   runs.clear();
   for (int run = 0; run < 3; ++run) {
-    const std::string db_name = freshDatabase("catchup_p" + std::to_string(run));
+    const std::string db_name = freshDatabase(named("catchup_p", run));
     std::vector<std::vector<records::JournalRow>> rows;
     std::vector<std::string> ids;
     for (const auto& db : dbs) {
@@ -332,7 +342,7 @@ TEST_F(BenchFleet, AppendLatencyWhileSyncing) {
     std::vector<double> ms;
     for (int i = 0; i < 1000; ++i) {
       records::EventRecord rec;
-      rec.client_id = "e" + std::to_string(i);
+      rec.client_id = named("e", i);
       rec.event.type = procedure::EventType::Value;
       rec.event.value = 25.0 + i * 0.001;
       rec.event.time_ns = kT0 + i * 1'000'000'000LL;
