@@ -505,12 +505,85 @@ TEST_F(StoreTest, DatabaseFromBeforeBadgesIsMigratedOnOpen) {
   raw("DROP TABLE badges; UPDATE meta SET value = 'rivet-records 1' WHERE key = 'schema'");
   ASSERT_EQ(rawCount("SELECT count(*) FROM sqlite_master WHERE name = 'badges'"), 0);
   Store store = open();
-  EXPECT_EQ(rawCount("SELECT count(*) FROM meta WHERE key = 'schema' AND value = 'rivet-records 2'"), 1);
+  EXPECT_EQ(rawCount("SELECT count(*) FROM meta WHERE key = 'schema' AND value = 'rivet-records 3'"), 1);
+  EXPECT_EQ(store.device().id.size(), 36u);  // schema 3: the fleet device id, drawn on the first open
   EXPECT_TRUE(store.login("jdupont", "correct horse battery", kT0 + 100).ok());
   auto badge = store.issueBadge("jdupont", kT0 + 101);
   ASSERT_TRUE(badge.ok()) << badge.error().describe();
   EXPECT_TRUE(store.loginBadge(*badge, kT0 + 102).ok());
   EXPECT_EQ(store.exportSessions(ExportFormat::Json)->find("OT-2026-0042") != std::string::npos, true);
+  EXPECT_TRUE(store.verify()->ok());
+}
+
+TEST_F(StoreTest, DeviceIdentityPinsAndTheJournalAsOutbox) {
+  std::string id;
+  {
+    Store store = open();
+    id = store.device().id;
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(id[14], '4');  // UUID version 4
+    ASSERT_TRUE(store.addUser("jdupont", Role::Technician, "correct horse battery", kT0).ok());
+    seedSession(store);
+    ASSERT_TRUE(store.setDeviceLabels("headset-07", "lyon", kT0 + 10).ok());
+    EXPECT_FALSE(store.setDeviceLabels("two\nlines", "lyon", kT0 + 11).ok());
+    ASSERT_TRUE(store.pinPack(PackPin{"robot-cell", "1.2.0", "sha256:" + std::string(64, 'a'), kT0 + 20}).ok());
+    ASSERT_TRUE(store.pinPack(PackPin{"robot-cell", "1.3.0", "sha256:" + std::string(64, 'b'), kT0 + 21}).ok());
+    EXPECT_FALSE(store.pinPack(PackPin{"robot-cell", "", "x", kT0}).ok());
+  }
+  // The id stays with the database; another database gets another one.
+  Store store = open();
+  EXPECT_EQ(store.device().id, id);
+  EXPECT_EQ(store.device().name, "headset-07");
+  EXPECT_EQ(store.device().site, "lyon");
+  auto other = Store::open((dir_ / "other.db").string(), fastKdf());
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->device().id, id);
+
+  // One pin per pack id (the latest); every change is a journal row, so it reaches the server with the rest.
+  ASSERT_EQ(store.packPins().size(), 1u);
+  EXPECT_EQ(store.findPackPin("robot-cell")->version, "1.3.0");
+  EXPECT_FALSE(store.findPackPin("other").has_value());
+  EXPECT_FALSE(store.unpinPack("other", kT0 + 30).ok());
+  ASSERT_TRUE(store.unpinPack("robot-cell", kT0 + 31).ok());
+  EXPECT_TRUE(store.packPins().empty());
+  EXPECT_EQ(rawCount("SELECT count(*) FROM journal WHERE kind IN ('pack_pinned', 'pack_unpinned', 'device_labelled')"), 4);
+
+  // The journal read back for sync: contiguous sequence, each row chaining on the one before and hashing to its hash.
+  auto head = store.journalHead();
+  ASSERT_TRUE(head.ok());
+  auto rows = store.journalRows(0, 1000);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(static_cast<std::int64_t>(rows->size()), head->seq);
+  std::string prev(kGenesisHash);
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    const auto& r = (*rows)[i];
+    EXPECT_EQ(r.seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(r.prev_hash, prev);
+    EXPECT_EQ(r.computeHash(), r.hash);
+    prev = r.hash;
+  }
+  EXPECT_EQ(prev, head->hash);
+  auto tail = store.journalRows(head->seq - 2, 10);
+  ASSERT_EQ(tail->size(), 2u);
+  EXPECT_EQ(tail->back().seq, head->seq);
+  EXPECT_TRUE(store.journalRows(head->seq, 10)->empty());
+  // A measured value is hashed as its %.17g text.
+  bool saw_value = false;
+  for (const auto& r : *rows) {
+    if (r.value) {
+      saw_value = true;
+      EXPECT_NE(r.canonical().find(std::to_string(r.valueText()->size()) + ":" + *r.valueText()), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(saw_value);
+
+  // The acknowledged mark per server: a cache, updated in place.
+  EXPECT_TRUE(store.syncMarks().empty());
+  ASSERT_TRUE(store.saveSyncMark(SyncMark{"fleet-1", "u@h:5432/rivet", 5, "abc", kT0, "", 0}).ok());
+  ASSERT_TRUE(store.saveSyncMark(SyncMark{"fleet-1", "u@h:5432/rivet", 9, "def", kT0 + 1, "", 0}).ok());
+  ASSERT_EQ(store.syncMarks().size(), 1u);
+  EXPECT_EQ(store.syncMarks()[0].acked_seq, 9);
+  EXPECT_FALSE(store.saveSyncMark(SyncMark{}).ok());
   EXPECT_TRUE(store.verify()->ok());
 }
 

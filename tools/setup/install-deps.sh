@@ -26,6 +26,8 @@ PACKAGES=(
   libglm-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev
   # tags
   mosquitto libmosquitto-dev libprotobuf-dev protobuf-compiler
+  # fleet: central records on PostgreSQL (libpq client; the tests start their own server with initdb/postgres)
+  postgresql libpq-dev
 )
 
 missing=()

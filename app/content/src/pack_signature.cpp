@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -122,6 +123,21 @@ core::Result<std::string> sha256File(const fs::path& path) {
   }
   if (in.bad()) return core::makeError("read error", path.string(), "");
   return detail::toHex(s.finish());
+}
+
+core::Result<std::string> publicKeyFingerprint(const fs::path& public_pem) {
+  core::Error err;
+  PkeyPtr key = readKey(public_pem, false, err);
+  if (!key) return err;
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key.get(), &der);
+  if (len <= 0 || der == nullptr) return core::makeError("cannot encode the public key", public_pem.string(), "");
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  const bool ok = EVP_Digest(der, static_cast<std::size_t>(len), md, &md_len, EVP_sha256(), nullptr) == 1;
+  OPENSSL_free(der);
+  if (!ok) return core::makeError("cannot hash the public key", public_pem.string(), "");
+  return "sha256:" + hexOf(md, md_len);
 }
 
 core::Status generateSigningKey(const fs::path& private_pem, const fs::path& public_pem) {

@@ -24,6 +24,8 @@
 #include "rivet/core/log.hpp"
 #include "rivet/platform/frame_source.hpp"
 #include "rivet/content/pack.hpp"
+#include "rivet/fleet/pins.hpp"
+#include "rivet/fleet/sync.hpp"
 #include "rivet/tracking/camera_io.hpp"
 #include "rivet/tracking/synthcam.hpp"
 
@@ -172,6 +174,11 @@ int main(int argc, char** argv) {
   cli.add_option("--mqtt-key", mqtt.key_file, "client private key (PEM) for the broker")->check(CLI::ExistingFile);
   cli.add_option("--user", mqtt.username, "broker user name (password from RIVET_MQTT_PASSWORD)");
   cli.add_flag("--insecure", mqtt.insecure_skip_verify, "do NOT verify the broker certificate (tests only)");
+  std::string sync_url, sync_ca;
+  cli.add_option("--sync", sync_url, "fleet: push the records to this PostgreSQL (postgresql://user@host/db; password "
+                 "from PGPASSFILE) on a background thread; offline the records wait on the device");
+  cli.add_option("--sync-ca", sync_ca, "fleet: CA certificate (PEM) of the PostgreSQL server (TLS verify-full)")
+      ->check(CLI::ExistingFile);
   bool log_widgets = false;
   cli.add_flag("--log-widgets", log_widgets,
                "UI automation: write the on-screen rectangles of the named controls and panels into run.jsonl");
@@ -185,6 +192,10 @@ int main(int argc, char** argv) {
   }
   if (calib.empty() && camera_path != "synthetic") return fail(rivet::core::makeError("--calib is required", "rivet"));
   if (headless && out_dir.empty()) return fail(rivet::core::makeError("--headless needs --out DIR", "rivet"));
+  if (!sync_url.empty() && step_every > 0) {
+    return fail(rivet::core::makeError("--sync with --step-every: a preview keeps no records to sync", "rivet",
+                                       "drop --sync for previews"));
+  }
   if (!simulate.empty() && !broker.empty()) {
     return fail(rivet::core::makeError("--simulate and --broker both given", "rivet", "pick one source of live values"));
   }
@@ -293,6 +304,25 @@ int main(int argc, char** argv) {
   auto assistant = rivet::app::Assistant::create(options, *display, pending->image.width, pending->image.height);
   if (!assistant.ok()) return fail(assistant.error());
   rivet::app::Assistant& app = **assistant;
+  // Fleet: a pack pinned on this device (records database) must be the pinned version, verified with the pinned key.
+  if (auto pinned = rivet::fleet::checkPackPin(options.db_file, app.pack(), pack_key); !pinned.ok()) {
+    return fail(pinned.error());
+  } else if (pinned->has_value()) {
+    rivet::core::log::info("pack " + (*pinned)->pack_id + " " + (*pinned)->version + " matches its pin (key " +
+                           (*pinned)->key_fingerprint + ")");
+  }
+  // Fleet sync on its own thread: the frame loop never waits for the network.
+  std::unique_ptr<rivet::fleet::SyncWorker> sync;
+  if (!sync_url.empty()) {
+    rivet::fleet::SyncWorkerOptions so;
+    so.sync.server.url = sync_url;
+    so.sync.server.ca_file = sync_ca;
+    so.sync.server.application_name = "rivet";
+    so.sync.app_version = std::string("rivet ") + RIVET_VERSION;
+    auto started = rivet::fleet::SyncWorker::start(options.db_file, so);
+    if (!started.ok()) return fail(started.error());
+    sync = std::move(*started);
+  }
   rivet::core::log::info("pack " + app.pack().manifest.id + " " + app.pack().manifest.version + ", camera " +
                          (*source)->describe() + ", GPU " + app.renderer().deviceName() + ", live values: " +
                          app.sourceStatus().description);
@@ -550,6 +580,19 @@ int main(int argc, char** argv) {
   }
   if (xr_display != nullptr) xr_display->finish();  // a clean end: request exit, end the session, EXITING
   if (feed) feed.reset();
+  json sync_summary = nullptr;
+  if (sync) {  // a moment for the last rows; what is left goes with the next run or rivet-sync push
+    const bool synced = sync->waitSynced(std::chrono::seconds(3));
+    const auto st = sync->state();
+    sync->stop();
+    sync_summary = {{"synced", synced}, {"server_rows", st.server_head}, {"device_rows", st.local_head},
+                    {"failures", st.total_failures}, {"last_error", st.last_error}};
+    if (!synced) {
+      std::fprintf(stderr, "rivet: fleet sync: the server holds %lld of %lld rows; the rest stays on the device and "
+                           "goes with the next sync (rivet-sync push)\n",
+                   static_cast<long long>(st.server_head), static_cast<long long>(st.local_head));
+    }
+  }
   if (count == 0) return fail(rivet::core::makeError("no frame was read", camera_path));
 
   const json summary = {{"frames", count},
@@ -575,7 +618,8 @@ int main(int argc, char** argv) {
                         {"openxr_validation_messages", xr_display ? xr_display->runtime().validationMessages() : 0},
                         {"procedure", app.session().engine() ? app.session().engine()->procedure().id : ""},
                         {"final_step", app.stepId()},
-                        {"screen", app.screenName()}};
+                        {"screen", app.screenName()},
+                        {"sync", sync_summary}};
   if (!out_dir.empty()) std::ofstream(fs::path(out_dir) / "summary.json") << summary.dump(2) << '\n';
   std::printf("rivet: %d frames (%d tracked)%s\n", count, tracked, out_dir.empty() ? "" : (" -> " + out_dir).c_str());
   std::printf("rivet: median ms  decode %.1f  tracking %.1f  ui %.2f  render %.1f  readback %.1f  encode %.1f  total %.1f"

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <map>
 
+#include "rivet/records/journal.hpp"
 #include "sqlite.hpp"
 
 namespace rivet::records {
@@ -54,6 +55,16 @@ std::string hex(const unsigned char* p, std::size_t n) {
     out.push_back(kHex[p[i] & 15]);
   }
   return out;
+}
+
+// A version-4 UUID from RAND_bytes, lowercase.
+std::optional<std::string> randomUuid() {
+  std::array<unsigned char, 16> b{};
+  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) return std::nullopt;
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  const std::string h = hex(b.data(), b.size());
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
 }
 
 std::optional<std::string> unhex(const std::string& s) {
@@ -141,46 +152,7 @@ std::string num(double v) {
   return buf;
 }
 
-// A journal row, as hashed: every field length-prefixed so no two rows serialise alike.
-struct Row {
-  std::int64_t seq = 0;
-  std::string kind;
-  std::optional<std::int64_t> session_id;
-  std::optional<std::string> client_id;
-  std::int64_t time_ns = 0;
-  std::optional<std::string> user, step_id, event_type, outcome, to_step;
-  std::optional<double> value;
-  std::optional<std::string> unit;
-  std::string payload;
-  std::string prev_hash;
-  std::string hash;
-
-  [[nodiscard]] std::string canonical() const {
-    std::string s;
-    auto add = [&](const std::optional<std::string>& f) {
-      if (!f) {
-        s += "-1:";
-        return;
-      }
-      s += std::to_string(f->size()) + ":" + *f;
-    };
-    add(std::to_string(seq));
-    add(kind);
-    add(session_id ? std::optional<std::string>(std::to_string(*session_id)) : std::nullopt);
-    add(client_id);
-    add(std::to_string(time_ns));
-    add(user);
-    add(step_id);
-    add(event_type);
-    add(outcome);
-    add(to_step);
-    add(value ? std::optional<std::string>(num(*value)) : std::nullopt);
-    add(unit);
-    add(payload);
-    add(prev_hash);
-    return s;
-  }
-};
+using Row = JournalRow;
 
 std::optional<std::string> opt(const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); }
 
@@ -209,6 +181,11 @@ CREATE TABLE IF NOT EXISTS badges(
   id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL,
   issued_ns INTEGER NOT NULL, revoked_ns INTEGER NOT NULL DEFAULT 0);
 CREATE UNIQUE INDEX IF NOT EXISTS badges_active ON badges(user_id) WHERE revoked_ns = 0;
+CREATE TABLE IF NOT EXISTS sync_state(
+  server_id TEXT PRIMARY KEY, server TEXT NOT NULL, acked_seq INTEGER NOT NULL, acked_hash TEXT NOT NULL,
+  acked_ns INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '', error_ns INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS pack_pins(
+  pack_id TEXT PRIMARY KEY, version TEXT NOT NULL, key_fingerprint TEXT NOT NULL, pinned_ns INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS sessions_no_update BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'sessions are append-only'); END;
@@ -216,6 +193,39 @@ CREATE TRIGGER IF NOT EXISTS sessions_no_delete BEFORE DELETE ON sessions BEGIN 
 )sql";
 
 }  // namespace
+
+std::optional<std::string> JournalRow::valueText() const {
+  if (!value) return std::nullopt;
+  return num(*value);
+}
+
+std::string JournalRow::canonical() const {
+  std::string s;
+  auto add = [&](const std::optional<std::string>& f) {
+    if (!f) {
+      s += "-1:";
+      return;
+    }
+    s += std::to_string(f->size()) + ":" + *f;
+  };
+  add(std::to_string(seq));
+  add(kind);
+  add(session_id ? std::optional<std::string>(std::to_string(*session_id)) : std::nullopt);
+  add(client_id);
+  add(std::to_string(time_ns));
+  add(user);
+  add(step_id);
+  add(event_type);
+  add(outcome);
+  add(to_step);
+  add(valueText());
+  add(unit);
+  add(payload);
+  add(prev_hash);
+  return s;
+}
+
+std::string JournalRow::computeHash() const { return sha256Hex(canonical()); }
 
 struct Store::Impl {
   sqlite3* db = nullptr;
@@ -261,7 +271,7 @@ struct Store::Impl {
     row.seq = head.i64(0) + 1;
     row.prev_hash = head.text(1);
     head.reset();
-    row.hash = sha256Hex(row.canonical());
+    row.hash = row.computeHash();
     auto& s = insert_row.reset();
     s.bind(1, row.seq).bind(2, std::string_view(row.kind));
     if (row.session_id) s.bind(3, *row.session_id); else s.bindNull(3);
@@ -338,9 +348,25 @@ core::Result<Store> Store::open(const std::string& path, StoreOptions options) {
     impl->exec("ROLLBACK");
     return e;
   }
-  // Schema 2 added the badges table; a schema-1 database gets it from kSchema above and keeps its rows.
-  if (!impl->exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', 'rivet-records 2')") ||
-      !impl->exec("UPDATE meta SET value = 'rivet-records 2' WHERE key = 'schema' AND value = 'rivet-records 1'") ||
+  // Schema 2 added the badges table, schema 3 the fleet tables (sync_state, pack_pins) and the device id; an older
+  // database gets them from kSchema above and keeps its rows. The device id is drawn once, when first missing.
+  {
+    db::Stmt id(impl->db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('device_id', ?1)");
+    auto uuid = randomUuid();
+    if (!uuid || !id.valid()) {
+      impl->exec("ROLLBACK");
+      return core::makeError("cannot draw a random device id (RAND_bytes failed)", path, "check OpenSSL");
+    }
+    id.bind(1, std::string_view(*uuid));
+    if (id.step() != SQLITE_DONE) {
+      auto e = impl->err("cannot store the device id");
+      impl->exec("ROLLBACK");
+      return e;
+    }
+  }
+  if (!impl->exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', 'rivet-records 3')") ||
+      !impl->exec("UPDATE meta SET value = 'rivet-records 3' WHERE key = 'schema' AND value IN "
+                  "('rivet-records 1', 'rivet-records 2')") ||
       !impl->exec("COMMIT")) {
     return impl->err("cannot initialise the records database");
   }
@@ -889,7 +915,7 @@ core::Result<VerifyReport> Store::verify() const {
               (row.seq > expected_seq + 1 ? "-" + std::to_string(row.seq - 1) : "") + " were deleted");
     }
     if (row.prev_hash != prev) problem(at + ": does not follow the previous row (deleted, inserted or reordered rows)");
-    if (sha256Hex(row.canonical()) != row.hash) problem(at + ": content does not match its hash (edited)");
+    if (row.computeHash() != row.hash) problem(at + ": content does not match its hash (edited)");
     if (row.kind == "session_start" && row.session_id) session_payloads[*row.session_id] = row.payload;
     prev = row.hash;
     expected_seq = row.seq + 1;
@@ -1031,6 +1057,163 @@ core::Result<std::string> Store::exportSessions(ExportFormat format) const {
     out += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return out + "\n]\n";
+}
+
+// ---- Fleet: device identity, the journal as an outbox, sync marks, pack pins ----
+
+namespace {
+std::string metaValue(sqlite3* db, const char* key) {
+  db::Stmt s(db, "SELECT value FROM meta WHERE key = ?1");
+  s.bind(1, std::string_view(key));
+  return s.step() == SQLITE_ROW ? s.text(0) : std::string();
+}
+}  // namespace
+
+const std::string& Store::path() const { return impl_->path; }
+
+DeviceInfo Store::device() const {
+  return DeviceInfo{metaValue(impl_->db, "device_id"), metaValue(impl_->db, "device_name"),
+                    metaValue(impl_->db, "device_site")};
+}
+
+core::Status Store::setDeviceLabels(const std::string& name, const std::string& site, std::int64_t now_ns) {
+  for (const std::string* label : {&name, &site}) {
+    if (label->size() > 200 || label->find_first_of("\r\n\t") != std::string::npos) {
+      return core::makeError("a device name or site must be one line of at most 200 characters", impl_->path,
+                             "give a short label such as headset-07 or lyon");
+    }
+  }
+  Impl::Tx tx(*impl_);
+  if (!tx.open) return impl_->err("cannot start a write transaction", "is another program holding the database?");
+  db::Stmt set(impl_->db, "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
+  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"device_name", &name}, {"device_site", &site}}) {
+    set.reset().bind(1, std::string_view(key)).bind(2, std::string_view(*value));
+    if (set.step() != SQLITE_DONE) return impl_->err("cannot store the device labels");
+  }
+  Row row;
+  row.kind = "device_labelled";
+  row.time_ns = now_ns;
+  row.payload = nlohmann::ordered_json{{"name", name}, {"site", site}}.dump();
+  if (!impl_->append(row) || !tx.commit()) return impl_->err("cannot journal the device labels");
+  return {};
+}
+
+core::Result<JournalHead> Store::journalHead() const {
+  db::Stmt h(impl_->db, "SELECT count, hash FROM chain_head WHERE id = 1");
+  if (h.step() != SQLITE_ROW) return impl_->err("cannot read the journal head");
+  return JournalHead{h.i64(0), h.text(1)};
+}
+
+core::Result<std::vector<JournalRow>> Store::journalRows(std::int64_t after_seq, std::size_t limit) const {
+  db::Stmt s(impl_->db,
+             "SELECT seq, kind, session_id, client_id, time_ns, user, step_id, event_type, outcome, to_step, value, "
+             "unit, payload, prev_hash, hash FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  if (!s.valid()) return core::makeError("not a Rivet records database (no journal): " + s.error(), impl_->path);
+  s.bind(1, after_seq).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<JournalRow> out;
+  out.reserve(std::min<std::size_t>(limit, 4096));
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    JournalRow row;
+    row.seq = s.i64(0);
+    row.kind = s.text(1);
+    if (!s.isNull(2)) row.session_id = s.i64(2);
+    row.client_id = s.optText(3);
+    row.time_ns = s.i64(4);
+    row.user = s.optText(5);
+    row.step_id = s.optText(6);
+    row.event_type = s.optText(7);
+    row.outcome = s.optText(8);
+    row.to_step = s.optText(9);
+    row.value = s.optF64(10);
+    row.unit = s.optText(11);
+    row.payload = s.text(12);
+    row.prev_hash = s.text(13);
+    row.hash = s.text(14);
+    out.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return impl_->err("cannot read the journal");
+  return out;
+}
+
+std::vector<SyncMark> Store::syncMarks() const {
+  std::vector<SyncMark> out;
+  db::Stmt s(impl_->db,
+             "SELECT server_id, server, acked_seq, acked_hash, acked_ns, last_error, error_ns FROM sync_state "
+             "ORDER BY acked_ns DESC, server_id");
+  while (s.step() == SQLITE_ROW) {
+    out.push_back(SyncMark{s.text(0), s.text(1), s.i64(2), s.text(3), s.i64(4), s.text(5), s.i64(6)});
+  }
+  return out;
+}
+
+core::Status Store::saveSyncMark(const SyncMark& mark) {
+  if (mark.server_id.empty()) return core::makeError("a sync mark needs the server's id", impl_->path);
+  Impl::Tx tx(*impl_);
+  if (!tx.open) return impl_->err("cannot start a write transaction", "is another program holding the database?");
+  db::Stmt s(impl_->db,
+             "INSERT INTO sync_state(server_id, server, acked_seq, acked_hash, acked_ns, last_error, error_ns) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(server_id) DO UPDATE SET server = ?2, acked_seq = ?3, "
+             "acked_hash = ?4, acked_ns = ?5, last_error = ?6, error_ns = ?7");
+  s.bind(1, std::string_view(mark.server_id)).bind(2, std::string_view(mark.server)).bind(3, mark.acked_seq);
+  s.bind(4, std::string_view(mark.acked_hash)).bind(5, mark.acked_ns).bind(6, std::string_view(mark.last_error));
+  s.bind(7, mark.error_ns);
+  if (s.step() != SQLITE_DONE) return impl_->err("cannot store the sync mark");
+  if (!tx.commit()) return impl_->err("cannot commit the sync mark");
+  return {};
+}
+
+core::Status Store::pinPack(const PackPin& pin) {
+  if (pin.pack_id.empty() || pin.version.empty() || pin.key_fingerprint.empty()) {
+    return core::makeError("a pack pin needs the pack id, its version and the signing key's fingerprint", impl_->path);
+  }
+  Impl::Tx tx(*impl_);
+  if (!tx.open) return impl_->err("cannot start a write transaction", "is another program holding the database?");
+  db::Stmt s(impl_->db,
+             "INSERT INTO pack_pins(pack_id, version, key_fingerprint, pinned_ns) VALUES (?1, ?2, ?3, ?4) "
+             "ON CONFLICT(pack_id) DO UPDATE SET version = ?2, key_fingerprint = ?3, pinned_ns = ?4");
+  s.bind(1, std::string_view(pin.pack_id)).bind(2, std::string_view(pin.version));
+  s.bind(3, std::string_view(pin.key_fingerprint)).bind(4, pin.pinned_ns);
+  if (s.step() != SQLITE_DONE) return impl_->err("cannot store the pack pin");
+  Row row;
+  row.kind = "pack_pinned";
+  row.time_ns = pin.pinned_ns;
+  row.payload = nlohmann::ordered_json{{"pack", pin.pack_id}, {"version", pin.version},
+                                       {"key_fingerprint", pin.key_fingerprint}}.dump();
+  if (!impl_->append(row) || !tx.commit()) return impl_->err("cannot journal the pack pin");
+  return {};
+}
+
+core::Status Store::unpinPack(const std::string& pack_id, std::int64_t now_ns) {
+  Impl::Tx tx(*impl_);
+  if (!tx.open) return impl_->err("cannot start a write transaction", "is another program holding the database?");
+  db::Stmt s(impl_->db, "DELETE FROM pack_pins WHERE pack_id = ?1");
+  s.bind(1, std::string_view(pack_id));
+  if (s.step() != SQLITE_DONE) return impl_->err("cannot remove the pack pin");
+  if (sqlite3_changes(impl_->db) == 0) {
+    return core::makeError("pack '" + pack_id + "' is not pinned on this device", impl_->path,
+                           "list the pins with 'rivet-sync pins --db " + impl_->path + "'");
+  }
+  Row row;
+  row.kind = "pack_unpinned";
+  row.time_ns = now_ns;
+  row.payload = nlohmann::ordered_json{{"pack", pack_id}}.dump();
+  if (!impl_->append(row) || !tx.commit()) return impl_->err("cannot journal the pack unpin");
+  return {};
+}
+
+std::vector<PackPin> Store::packPins() const {
+  std::vector<PackPin> out;
+  db::Stmt s(impl_->db, "SELECT pack_id, version, key_fingerprint, pinned_ns FROM pack_pins ORDER BY pack_id");
+  while (s.step() == SQLITE_ROW) out.push_back(PackPin{s.text(0), s.text(1), s.text(2), s.i64(3)});
+  return out;
+}
+
+std::optional<PackPin> Store::findPackPin(const std::string& pack_id) const {
+  db::Stmt s(impl_->db, "SELECT pack_id, version, key_fingerprint, pinned_ns FROM pack_pins WHERE pack_id = ?1");
+  s.bind(1, std::string_view(pack_id));
+  if (s.step() != SQLITE_ROW) return std::nullopt;
+  return PackPin{s.text(0), s.text(1), s.text(2), s.i64(3)};
 }
 
 }  // namespace rivet::records

@@ -23,6 +23,10 @@ core::Result<std::size_t> signPackDir(const std::filesystem::path& dir, const st
 // The error names the first file that does not match and says what to do.
 core::Status verifyPackDir(const std::filesystem::path& dir, const std::filesystem::path& public_pem);
 
+// Fingerprint of an Ed25519 public key (PEM): "sha256:" + the SHA-256 of its DER SubjectPublicKeyInfo, as
+// `openssl pkey -pubin -in KEY.pem -outform DER | sha256sum` prints it. Fleet pack pins name keys by it.
+core::Result<std::string> publicKeyFingerprint(const std::filesystem::path& public_pem);
+
 // SHA-256 of a file as 64 lowercase hex digits.
 core::Result<std::string> sha256File(const std::filesystem::path& path);
 

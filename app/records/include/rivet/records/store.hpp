@@ -10,6 +10,7 @@
 #include "rivet/core/result.hpp"
 #include "rivet/procedure/engine.hpp"
 #include "rivet/procedure/event.hpp"
+#include "rivet/records/journal.hpp"
 
 namespace rivet::records {
 
@@ -103,6 +104,39 @@ struct TrainingHistory {
 
 enum class ExportFormat { Csv, Json };
 
+// This database's identity in a fleet: a random id made when the database is created (never reused, so two
+// databases never share a device sequence) and the labels an administrator gave it.
+struct DeviceInfo {
+  std::string id;    // UUID (lowercase hex)
+  std::string name;  // e.g. "headset-07"; may be empty
+  std::string site;  // e.g. "lyon"; may be empty
+};
+
+struct JournalHead {
+  std::int64_t seq = 0;  // number of journal rows = sequence of the last one
+  std::string hash;      // hash of the last row (kGenesisHash when empty)
+};
+
+// How far a fleet server has acknowledged this device's journal. The outbox is the journal itself: every row after
+// acked_seq is still to send (nothing needs writing twice, and nothing can be appended that is not in it).
+struct SyncMark {
+  std::string server_id;  // the fleet server's id (it survives URL changes)
+  std::string server;     // where it was reached (no password), for people
+  std::int64_t acked_seq = 0;
+  std::string acked_hash;
+  std::int64_t acked_ns = 0;  // when the server last acknowledged (0 = never)
+  std::string last_error;     // the last failure since then; empty after a success
+  std::int64_t error_ns = 0;
+};
+
+// A content pack pinned on this device: only this version, signed with this key, may be loaded.
+struct PackPin {
+  std::string pack_id;
+  std::string version;
+  std::string key_fingerprint;  // "sha256:<64 hex>" of the signing public key (DER SubjectPublicKeyInfo)
+  std::int64_t pinned_ns = 0;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database in WAL mode with synchronous=FULL.
@@ -149,6 +183,22 @@ class Store {
   core::Result<VerifyReport> verify() const;
   // One work-order completion record per session (CMMS import).
   core::Result<std::string> exportSessions(ExportFormat format) const;
+
+  // Fleet: this device's identity and labels (the labels change is journaled).
+  [[nodiscard]] DeviceInfo device() const;
+  core::Status setDeviceLabels(const std::string& name, const std::string& site, std::int64_t now_ns);
+  // The journal as it is hashed, for sync: the head, and up to `limit` rows after `after_seq`, in order.
+  core::Result<JournalHead> journalHead() const;
+  core::Result<std::vector<JournalRow>> journalRows(std::int64_t after_seq, std::size_t limit) const;
+  // What each fleet server has acknowledged (a cache of the server's own mark, for status while offline).
+  [[nodiscard]] std::vector<SyncMark> syncMarks() const;
+  core::Status saveSyncMark(const SyncMark& mark);
+  // Pack pins (each change is journaled, so the server learns the history too).
+  core::Status pinPack(const PackPin& pin);
+  core::Status unpinPack(const std::string& pack_id, std::int64_t now_ns);
+  [[nodiscard]] std::vector<PackPin> packPins() const;
+  [[nodiscard]] std::optional<PackPin> findPackPin(const std::string& pack_id) const;
+  [[nodiscard]] const std::string& path() const;
 
   struct Impl;
 
