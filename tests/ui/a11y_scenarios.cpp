@@ -1,6 +1,8 @@
 // The overlay states the accessibility tests look at, in French or English, and pressing controls to reach them.
 #include "a11y_scenarios.hpp"
 
+#include <optional>
+
 namespace rivet::ui::test {
 namespace {
 
@@ -59,7 +61,7 @@ OverlayModel base(Language l) {
 std::vector<Scenario> scenarios(Language l) {
   std::vector<Scenario> out;
   {
-    Scenario s{"login_users", base(l), {}};
+    Scenario s{"login_users", base(l), {}, ""};
     s.model.screen = Screen::Login;
     s.model.user.clear();
     s.model.login.users = {"amartin", "jdupont", "technicien"};
@@ -69,7 +71,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"login_pin", base(l), {}};
+    Scenario s{"login_pin", base(l), {}, ""};
     s.model.screen = Screen::Login;
     s.model.user.clear();
     s.model.login.users = {"amartin", "jdupont"};
@@ -79,7 +81,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"orders", base(l), {}};
+    Scenario s{"orders", base(l), {}, ""};
     s.model.screen = Screen::Orders;
     s.model.orders.orders = {{"WO-4711", "FER-3", "robot-cell3-loto", fr(l) ? "Remplacer les doigts" : "Replace fingers", "P1", "2025-03-01"},
                              {"WO-4712", "FER-3", "robot-cell3-check", "", "P3", ""}};
@@ -89,7 +91,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_lockout_waiting", base(l), {}};
+    Scenario s{"step_lockout_waiting", base(l), {}, ""};
     StepView& st = s.model.step;
     st.kind = std::string(tr(l, "kind_lockout"));
     st.points = {{"LOTO-1", fr(l) ? "LOTO-1 \u2014 Sectionneur principal Q1 (cadenas 12)" : "LOTO-1 \u2014 Main isolator Q1 (lock 12)", true},
@@ -101,7 +103,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_check_open", base(l), {}};
+    Scenario s{"step_check_open", base(l), {}, ""};
     s.model.tracking.tracked = false;
     s.model.tracking.degraded = true;
     s.model.tracking.registration_error_mm = 24;
@@ -114,7 +116,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_stale_data_lost", base(l), {}};
+    Scenario s{"step_stale_data_lost", base(l), {}, ""};
     s.model.tracking = {false, 0, 4, 0, 0, 40};
     s.model.data_banner = std::string(tr(l, "broker_down"));
     for (auto& t : s.model.tags) t.freshness = Freshness::Stale, t.age_s = 42, t.alarm = false;
@@ -126,7 +128,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_measure_failed", base(l), {}};
+    Scenario s{"step_measure_failed", base(l), {}, ""};
     s.model.tracking = {false, 1, 4, 0, 0, 0};
     s.model.tracking.ambiguous = true;
     StepView& st = s.model.step;
@@ -142,7 +144,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_sign_off", base(l), {"sign_off"}};
+    Scenario s{"step_sign_off", base(l), {"sign_off"}, ""};
     s.model.tracking = {false, 0, 4, 0, 0, 30};
     s.model.tracking.world_anchored = true;
     StepView& st = s.model.step;
@@ -152,7 +154,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_skip_reasons", base(l), {"skip"}};
+    Scenario s{"step_skip_reasons", base(l), {"skip"}, ""};
     s.model.tracking = {false, 2, 4, 0, 0, 0};
     s.model.tracking.rejected = true;
     s.model.tracking.registration_reason = fr(l) ? "le marqueur 11 semble tourn\u00e9 de 180\u00b0" : "marker 11 seems rotated 180\u00b0";
@@ -160,7 +162,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_choice", base(l), {}};
+    Scenario s{"step_choice", base(l), {}, ""};
     StepView& st = s.model.step;
     st.kind = std::string(tr(l, "kind_decision"));
     st.choices = {{"worn", fr(l) ? "Doigts us\u00e9s : les remplacer" : "Fingers worn: replace them", false},
@@ -168,7 +170,7 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"step_quiz", base(l), {}};
+    Scenario s{"step_quiz", base(l), {}, ""};
     StepView& st = s.model.step;
     st.kind = std::string(tr(l, "kind_quiz"));
     st.answers = {{"0", fr(l) ? "Couper l'air puis l'\u00e9lectricit\u00e9" : "Cut the air, then the power", false},
@@ -176,19 +178,25 @@ std::vector<Scenario> scenarios(Language l) {
     out.push_back(s);
   }
   {
-    Scenario s{"settings", base(l), {"settings"}};
+    Scenario s{"settings", base(l), {"settings"}, ""};
     s.model.step.can_confirm = true;
     out.push_back(s);
   }
   {
-    Scenario s{"finished", base(l), {}};
+    Scenario s{"step_hovered_button", base(l), {}, "pass"};  // a hovered control keeps its contrast
+    s.model.step.can_pass_fail = true;
+    s.model.step.gate = GateState::Open;
+    out.push_back(s);
+  }
+  {
+    Scenario s{"finished", base(l), {}, ""};
     s.model.step.finished = true;
     s.model.step.step_id.clear();
     s.model.step.feedback = std::string(tr(l, "signed_by")) + " jdupont";
     out.push_back(s);
   }
   {
-    Scenario s{"aborted", base(l), {}};
+    Scenario s{"aborted", base(l), {}, ""};
     s.model.step.finished = true;
     s.model.step.aborted = true;
     s.model.step.step_id.clear();
@@ -237,7 +245,13 @@ void show(Overlay& overlay, const Scenario& scenario, int width, int height) {
   reset.keys = {"Escape", "Escape", "Escape"};
   overlay.frame(scenario.model, reset, width, height, 0.03);
   for (const auto& name : scenario.opens) press(overlay, scenario.model, name, width, height);
-  overlay.frame(scenario.model, Input{}, width, height, 0.03);
+  Input last;
+  if (auto r = scenario.hover.empty() ? std::nullopt : overlay.widget(scenario.hover)) {
+    last.pointer_valid = true;
+    last.x = r->cx();
+    last.y = r->cy();
+  }
+  overlay.frame(scenario.model, last, width, height, 0.03);
 }
 
 }  // namespace rivet::ui::test

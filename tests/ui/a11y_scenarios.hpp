@@ -12,6 +12,7 @@ struct Scenario {
   std::string name;
   OverlayModel model;
   std::vector<std::string> opens;  // controls pressed first (pickers, settings), by widget name
+  std::string hover;               // a control the pointer rests on in the frame looked at ("" = none)
 };
 
 // Login (user list, PIN pad), work orders, the step card in each gate state and kind of control, pickers
@@ -24,7 +25,7 @@ std::vector<Scenario> scenarios(Language language);
 // appeared.
 std::vector<Command> press(Overlay& overlay, const OverlayModel& model, const std::string& widget, int width,
                            int height, bool* found = nullptr);
-// The scenario's frame: its `opens` pressed, then one frame without input (nothing hovered).
+// The scenario's frame: its `opens` pressed, then one frame with the pointer on `hover` (or off the UI).
 void show(Overlay& overlay, const Scenario& scenario, int width, int height);
 
 }  // namespace rivet::ui::test
