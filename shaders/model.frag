@@ -24,7 +24,9 @@ void main() {
   float rim = pow(1.0 - facing, 3.0);
 
   if (kMode == 0) {
-    const vec3 steel = vec3(0.434, 0.552, 0.730);  // sRGB (176, 196, 222) "light steel blue", linear
+    // Cornflower blue, sRGB (79, 140, 243): saturated enough to stay apart from ghosted parts and grey or wood
+    // photos, also for colour-blind viewers (tests/ui/test_ui_contrast.cpp measures it).
+    const vec3 steel = vec3(0.078, 0.262, 0.896);
     out_color = vec4(steel * (0.30 + 0.70 * lambert) + vec3(0.25 * rim), frame.params.x);
   } else if (kMode == 1) {
     const vec3 steel = vec3(0.434, 0.552, 0.730);

@@ -707,7 +707,12 @@ ui::OverlayModel Assistant::overlayModel(std::int64_t now_ns) const {
     std::snprintf(value, sizeof value, " (%.1f)", alarm.value);
     const std::string line = std::string(tags::severityText(alarm.severity, lang)) + " \u2014 " + text + value;
     if (alarm.active) m.alarms.push_back(line);
-    m.alarm_rows.push_back({alarm.key, line, alarm.acknowledged, session_->user().has_value() && !alarm.acknowledged});
+    // The overlay shows the severity itself (symbol, word, colour).
+    const ui::AlarmSeverity severity = alarm.severity == tags::Severity::Critical ? ui::AlarmSeverity::Critical
+                                       : alarm.severity == tags::Severity::Info   ? ui::AlarmSeverity::Info
+                                                                                  : ui::AlarmSeverity::Warning;
+    m.alarm_rows.push_back({alarm.key, text + value, alarm.acknowledged,
+                            session_->user().has_value() && !alarm.acknowledged, severity});
   }
   return m;
 }

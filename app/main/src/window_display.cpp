@@ -5,6 +5,7 @@
 #include "display.hpp"
 #include "rivet/core/clock.hpp"
 #include "rivet/platform/window.hpp"
+#include "rivet/ui/keys.hpp"
 
 namespace rivet::app {
 namespace {
@@ -118,21 +119,14 @@ class WindowDisplay final : public Display {
     in.scroll = ev.scroll;
     in.text = ev.text;  // the keypad takes digits, sign and decimal separators from it; letters are shortcuts
     for (const auto& key : ev.keys) {
-      // Keyboard shortcuts (a keyboard, a foot pedal or a presenter remote sends the same keys):
-      //   Enter/Space confirm (Enter also submits the keypad), Right next, Left back, P pass, F fail,
-      //   H hint, R repeat, F11 full screen; Escape closes a panel, Backspace edits an entry.
+      // Keyboard shortcuts (a keyboard, a foot pedal or a presenter remote sends the same keys): ui::keyBindings()
+      // (Enter/Space confirm, arrows next/back, P/F pass/fail, H hint, R repeat, Tab/Up/Down move the focus,
+      // PageUp/PageDown scroll); F11 toggles full screen here.
       if (key == "F11") {
         window_->toggleFullscreen();
         continue;
       }
-      if (key == "Enter" || key == "Backspace" || key == "Escape" || key == "Delete" || key == "Tab") in.keys.push_back(key);
-      if (key == "Enter" || key == "Space") in.commands.push_back("confirm");
-      else if (key == "Right") in.commands.push_back("next");
-      else if (key == "Left") in.commands.push_back("back");
-      else if (key == "p") in.commands.push_back("pass");
-      else if (key == "f") in.commands.push_back("fail");
-      else if (key == "h") in.commands.push_back("hint");
-      else if (key == "r") in.commands.push_back("repeat");
+      ui::applyKey(key, in);
     }
   }
 

@@ -98,6 +98,16 @@ constexpr std::array kStrings{
     Entry{"signed_by", "Signed by", "Vis\u00e9 par"},
     Entry{"resumed", "Session resumed at this step", "Session reprise \u00e0 cette \u00e9tape"},
     Entry{"in_tolerance", "In tolerance", "Dans la tol\u00e9rance"},
+    Entry{"view_work", "Work", "Travail"},
+    Entry{"view_values", "Values", "Valeurs"},
+    Entry{"view_alarms", "Alarms", "Alarmes"},
+    Entry{"sev_info", "Information", "Information"},
+    Entry{"sev_warning", "Warning", "Avertissement"},
+    Entry{"sev_critical", "Critical", "Critique"},
+    Entry{"item_done", "Done", "Fait"},
+    Entry{"item_todo", "To do", "\u00c0 faire"},
+    Entry{"locked", "Locked", "Consign\u00e9"},
+    Entry{"to_lock", "Lock", "Consigner"},
     Entry{"out_of_tolerance", "Out of tolerance", "Hors tol\u00e9rance"},
 };
 }  // namespace

@@ -72,6 +72,8 @@ std::string keyName(int key, int scancode) {
     case GLFW_KEY_RIGHT: return "Right";
     case GLFW_KEY_UP: return "Up";
     case GLFW_KEY_DOWN: return "Down";
+    case GLFW_KEY_PAGE_UP: return "PageUp";
+    case GLFW_KEY_PAGE_DOWN: return "PageDown";
     case GLFW_KEY_TAB: return "Tab";
     case GLFW_KEY_DELETE: return "Delete";
     case GLFW_KEY_F11: return "F11";

@@ -17,8 +17,9 @@ using core::Language;
 
 struct UiSettings {
   Language language = Language::Fr;
-  float text_scale = 1.0f;      // 1.0 = 20 px at 720 p; users with low vision raise it (up to 3)
-  bool high_contrast = false;   // opaque black panels, white text, yellow accents
+  float text_scale = 1.0f;      // 1.0 = 20 px at 720 p; users with low vision raise it (up to 3: panels then
+                                // stack in one column and scroll, see docs/ACCESSIBILITY.md)
+  bool high_contrast = false;   // opaque black panels, white text, yellow accents (text contrast >= 7:1)
   std::string font_path;        // TTF with Latin-1 + Latin Extended-A; empty = DejaVu Sans from fonts-dejavu-core
 };
 
@@ -95,11 +96,14 @@ struct TagRow {
   std::string alarm_text;
 };
 
+enum class AlarmSeverity { Info, Warning, Critical };
+
 struct AlarmRow {
   std::string key;   // what "ack:<key>" names
-  std::string text;  // localised, with severity
+  std::string text;  // localised message; the overlay puts the severity's symbol and word before it
   bool acknowledged = false;
   bool can_ack = false;  // the logged-in user's role may acknowledge it
+  AlarmSeverity severity = AlarmSeverity::Warning;
 };
 
 enum class Screen { Login, Orders, Step };
@@ -144,7 +148,8 @@ struct Input {
   bool pointer_down = false;    // primary button / pinch held
   float scroll = 0;             // wheel steps, positive = up
   std::string text;             // typed characters (UTF-8): digits, '.', '-' go into an open keypad
-  std::vector<std::string> keys;      // "Enter", "Backspace", "Escape"
+  std::vector<std::string> keys;      // "Enter", "Space", "Backspace", "Delete", "Escape", "Tab", "Up", "Down",
+                                      // "PageUp", "PageDown" (ui::applyKey maps a keyboard onto this)
   std::vector<std::string> commands;  // named: next, back, repeat, confirm, pass, fail (shortcuts, voice)
 };
 
@@ -166,6 +171,15 @@ struct WidgetRect {
 
 inline constexpr float kMinTargetPx = 44.0f;  // smallest touch target (WCAG 2.5.5)
 
+// A region of a panel whose content scrolls (step text, live values, alarms, lists) when it is taller than the
+// room it has; the overlay then shows scroll buttons beside it (pointer, gaze dwell) and PageUp/PageDown and the
+// keyboard focus scroll it too.
+struct ScrollView {
+  WidgetRect viewport;    // the visible part, in UI pixels
+  float content_h = 0;    // the whole content's height
+  float scroll = 0;       // how far it is scrolled, 0 = top
+  [[nodiscard]] bool clipped() const { return content_h > viewport.h + 0.5f; }
+};
 // Owns the ImGui context (fonts, style). One per app; the renderer's UI pass draws what frame() produced.
 class Overlay {
  public:
@@ -186,8 +200,17 @@ class Overlay {
   // Interactive widgets of the last frame, by name ("confirm", "key:7", "point:LOTO-1"), in UI pixels.
   [[nodiscard]] std::optional<WidgetRect> widget(const std::string& name) const;
   [[nodiscard]] const std::map<std::string, WidgetRect>& widgets() const { return widgets_; }
-  // The panels shown in the last frame ("step": the step card, "data_banner": live data lost), in UI pixels.
+  // The panels shown in the last frame, in UI pixels: "tracking" (top banner), "data_banner" (live data lost),
+  // "step" (the step card), "login", "orders", "tags" (live values), "alarms", "settings", and with large text
+  // "views" (the buttons choosing which panel fills the screen: "view:main", "view:tags", "view:alarms").
   [[nodiscard]] const std::map<std::string, WidgetRect>& panels() const { return panels_; }
+  // Scrolling regions of the last frame by name ("step", "tags", "alarms", "login", "orders", "settings", and with
+  // large text "banner", "data").
+  [[nodiscard]] const std::map<std::string, ScrollView>& scrollViews() const { return scroll_views_; }
+  // True when the panels are stacked in one column (large text on a narrow screen) instead of side by side.
+  [[nodiscard]] bool stacked() const { return stacked_; }
+  // The control the keyboard focus is on (Tab/Down, Up move it; Enter or Space press it), "" for none.
+  [[nodiscard]] const std::string& focused() const { return focus_; }
   [[nodiscard]] bool settingsOpen() const { return settings_open_; }
   [[nodiscard]] const std::string& keypadEntry() const { return entry_; }
   // Vertex count of the last frame's draw data (tests, diagnostics).
@@ -199,12 +222,28 @@ class Overlay {
   void buildPass(const OverlayModel& model, const Input* input, int width, int height, double dt_s,
                  std::vector<Command>* out);
   bool button(const std::string& name, const std::string& label, float width = 0, bool enabled = true);
+  [[nodiscard]] float buttonWidth(const std::string& label) const;
+  void sameLineIfFits(float next_width);
+  [[nodiscard]] float regionRight() const;
+  [[nodiscard]] float availableWidth() const;
+  void beginScrollArea(const std::string& id, float max_h, float width = 0);
+  void endScrollArea();
+  bool scrollButton(const std::string& name, int direction, float size_px);
+  void beginPanel(const char* name, float x, float y, float width, float height, float pivot_x, float pivot_y,
+                  bool interactive, bool opaque = false, bool alarm_border = false);
+  void endPanel(const char* key);
+  void trackingBanner(const OverlayModel& model, std::vector<Command>* out);
+  void tagsPanel(const OverlayModel& model);
+  void alarmsPanel(const OverlayModel& model, std::vector<Command>* out);
+  void identityLine(const OverlayModel& model);
+  void stackTabs(const OverlayModel& model, bool tags, bool alarms, int unacknowledged);
+  void moveFocus(int step);
   void keypad(const std::string& prefix, bool mask, std::vector<Command>* out, const Command& submit);
   void stepPanel(const OverlayModel& model, std::vector<Command>* out);
   void stepControls(const OverlayModel& model, std::vector<Command>* out);
   void loginPanel(const OverlayModel& model, std::vector<Command>* out);
   void ordersPanel(const OverlayModel& model, std::vector<Command>* out);
-  void settingsPanel(std::vector<Command>* out);
+  void settingsPanel(const OverlayModel& model, std::vector<Command>* out);
   void handleNamedCommands(const OverlayModel& model, const Input& input, std::vector<Command>* out);
 
   UiSettings settings_;
@@ -214,8 +253,30 @@ class Overlay {
   bool settings_open_ = false;
   std::string entry_;          // keypad digits (value, PIN)
   std::string entry_owner_;    // step id / screen the entry belongs to
-  // Step card layout, measured on the previous pass: the text scrolls, the controls always stay on screen.
-  float card_max_h_ = 0, info_h_ = 0, controls_h_ = 0, info_scroll_ = 0;
+  // Step card layout, measured on the previous pass: the text scrolls, the controls stay on screen while they
+  // fit in the card with three lines of text; otherwise they scroll with the text.
+  float card_max_h_ = 0, controls_h_ = 0;
+  struct AreaState {
+    float content_h = 0, scroll = 0;
+  };
+  struct OpenArea {
+    std::string id;
+    float x = 0, y = 0, w = 0, h = 0, bar_w = 0, max_before_x = 0, max_before_y = 0;
+    bool measuring = false, clipped = false;
+  };
+  std::map<std::string, AreaState> areas_;
+  std::vector<OpenArea> open_areas_;
+  std::map<std::string, ScrollView> scroll_views_, pass_scroll_views_;
+  std::string main_area_;      // the area PageUp/PageDown scroll (step text, login, orders, settings)
+  bool stacked_ = false;
+  std::string stack_view_ = "main";  // stacked layout: "main" (login, orders, step), "tags" or "alarms"
+  bool first_pass_ = false;    // the pass that takes this frame's input (focus activation happens there)
+  // Keyboard focus: the control Tab/Up/Down selected; Enter/Space press it on the input pass.
+  std::string focus_;
+  bool activate_focus_ = false;
+  bool focus_moved_ = false;
+  std::vector<std::string> order_, pass_order_;
+  Screen last_screen_ = Screen::Step;
   std::string picker_;         // "skip" / "abort" / "sign_off" while its reason list or PIN pad is open
   std::string signer_;         // sign-off: chosen signer
   std::string last_step_;

@@ -21,8 +21,8 @@ struct WindowEvents {
   bool button_released = false;  // ...pressed and released)
   float scroll = 0;              // vertical wheel steps, positive away from the user
   std::string text;              // UTF-8 characters typed
-  // Keys pressed (and auto-repeated): "Enter", "Backspace", "Escape", "Left", "Right", "Up", "Down", "Tab",
-  // "Delete", "F11", "Space"; other printable keys as their single lowercase character in the keyboard layout
+  // Keys pressed (and auto-repeated): "Enter", "Backspace", "Escape", "Left", "Right", "Up", "Down", "PageUp",
+  // "PageDown", "Tab", "Delete", "F11", "Space"; other printable keys as their single lowercase character in the keyboard layout
   // ("a", "7"); keys with no such name are left out.
   std::vector<std::string> keys;
   bool resized = false;  // the framebuffer size changed: resize the swapchain to it (0x0 when minimised)
